@@ -1,0 +1,59 @@
+using JasperFx;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Ledger.Domain.Accounts;
+using Ledger.Projections.Accounts;
+using Ledger.Projections.Privacy;
+using Marten;
+using Marten.Events;
+using Weasel.Core;
+
+namespace Ledger.Projections.Store;
+
+/// <summary>The one place the event store is configured; every host and test calls <see cref="Configure"/>.</summary>
+public static class LedgerStore
+{
+    /// <summary>Events, streams and read models.</summary>
+    public const string Schema = "ledger";
+
+    /// <summary>Per-person keys live apart from the events (their own schema; a KMS in a later deployment).</summary>
+    public const string KeySchema = "ledger_keys";
+
+    public static void Configure(StoreOptions opts, string connectionString)
+    {
+        opts.Connection(connectionString);
+        opts.DatabaseSchemaName = Schema;
+        opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+        opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
+
+        opts.Events.StreamIdentity = StreamIdentity.AsString;
+        opts.Events.AppendMode = EventAppendMode.Quick;
+        opts.Events.UseExclusiveLockOnConcurrentAppends = true;
+        EventNames.Register(opts.Events);
+
+        // The account state is the write model and the view's source; inline, so it commits with its events.
+        opts.Projections.Add<AccountStateProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Errors.SkipApplyErrors = false;
+        opts.Projections.Errors.SkipSerializationErrors = false;
+        opts.Projections.Errors.SkipUnknownEvents = false;
+
+        opts.Schema.For<UsernameClaim>().Identity(x => x.Id);
+        opts.Schema.For<PersonKey>().Identity(x => x.Id).DatabaseSchemaName(KeySchema);
+    }
+}
+
+/// <summary>Stored event names: explicit, versioned, never derived from CLR type names (CONVENTIONS rule 4).</summary>
+public static class EventNames
+{
+    public static void Register(IEventStoreOptions events)
+    {
+        events.MapEventType<AccountOpened>("account_opened.v1");
+        events.MapEventType<AccountUsernameChanged>("account_username_changed.v1");
+        events.MapEventType<AccountNameChanged>("account_name_changed.v1");
+        events.MapEventType<AccountEmailChanged>("account_email_changed.v1");
+        events.MapEventType<AccountSuspended>("account_suspended.v1");
+        events.MapEventType<AccountReactivated>("account_reactivated.v1");
+        events.MapEventType<AccountClosed>("account_closed.v1");
+        events.MapEventType<AccountPersonalDataErased>("account_personal_data_erased.v1");
+    }
+}

@@ -1,0 +1,17 @@
+using Ledger.Projections.Privacy;
+using Ledger.QueryApi.Accounts;
+using Ledger.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddLedgerDefaults("QueryApi");
+builder.Services.AddSingleton(_ => PiiProtector.FromBase64(builder.Configuration["Pii:MasterKey"]));
+builder.Services.AddMemoryCache(o => o.SizeLimit = builder.Configuration.GetValue("AccountCache:Entries", 100_000));
+builder.Services.AddSingleton<AccountViewCache>();
+
+var app = builder.Build();
+app.UseLedgerDefaults();
+app.MapAccountQueries();
+app.Run();
+
+/// <summary>Entry point, public for WebApplicationFactory.</summary>
+public partial class Program;
