@@ -81,13 +81,13 @@ public static class HostingDefaults
             await Problems.WriteAsync(http, status, code, "The request could not be served.", $"HTTP {status}.");
         });
         app.UseBodyLimit();
+        app.UseLedgerOpenApi(); // documentation is public: before authorization's fallback policy
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
 
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
-        app.UseLedgerOpenApi();
         return app;
     }
 
