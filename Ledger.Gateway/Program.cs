@@ -44,8 +44,12 @@ app.MapReverseProxy();
 app.Run();
 
 /// <summary>Which service answers which request. Reads of views go to QueryApi; everything else to CommandApi.</summary>
-public static class GatewayRoutes
+public sealed class GatewayRoutes
 {
+    private GatewayRoutes()
+    {
+    }
+
     public static IReadOnlyList<RouteConfig> Routes() =>
     [
         new RouteConfig

@@ -1,0 +1,87 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+
+namespace Ledger.Api.Tests.Platform;
+
+public class gateway_hosts : ApiHosts;
+
+/// <summary>The embedded default's one URL: real Kestrel sockets for all three hosts, real HTTP between them.</summary>
+public class through_the_gateway(gateway_hosts hosts) : IClassFixture<gateway_hosts>, IAsyncLifetime
+{
+    private HostFactory<Ledger.CommandApi.Accounts.CreateAccountRequest>? _command;
+    private HostFactory<Ledger.QueryApi.Accounts.AccountViewCache>? _query;
+    private HostFactory<GatewayRoutes>? _gateway;
+    private readonly int _gatewayPort = FreePort();
+
+    public Task InitializeAsync()
+    {
+        var commandPort = FreePort();
+        var queryPort = FreePort();
+        _command = new(hosts.Settings(), "Development", hosts.Logs);
+        _command.UseKestrel(commandPort);
+        _command.StartServer();
+        _query = new(hosts.Settings(), "Development", hosts.Logs);
+        _query.UseKestrel(queryPort);
+        _query.StartServer();
+        _gateway = new(new Dictionary<string, string?>
+        {
+            ["Gateway:CommandApi"] = $"http://127.0.0.1:{commandPort}",
+            ["Gateway:QueryApi"] = $"http://127.0.0.1:{queryPort}",
+        }, "Development", hosts.Logs);
+        _gateway.UseKestrel(_gatewayPort);
+        _gateway.StartServer();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _gateway!.DisposeAsync();
+        await _query!.DisposeAsync();
+        await _command!.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task a_newcomer_creates_reads_edits_and_deletes_an_account_on_one_url()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_gatewayPort}") };
+        (await http.GetAsync("/health/ready")).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        var tokenResponse = await http.PostAsJsonAsync("/v1/dev/tokens", new { subject = "newcomer", roles = new[] { "customer" } });
+        tokenResponse.StatusCode.Should().Be(HttpStatusCode.OK);
+        var token = (await tokenResponse.JsonAsync()).GetProperty("token").GetString();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        var created = await http.PostAsJsonAsync("/v1/accounts", new { username = AccountFixtures.UniqueUsername("newcomer"), name = "New Comer", email = "new@example.com" });
+        created.StatusCode.Should().Be(HttpStatusCode.Created);
+        var id = (await created.JsonAsync()).GetProperty("id").GetString();
+
+        var read = await http.GetAsync($"/v1/accounts/{id}");
+        read.StatusCode.Should().Be(HttpStatusCode.OK);
+        read.Headers.ETag!.Tag.Should().Be("\"1\"");
+
+        using var patch = new HttpRequestMessage(HttpMethod.Patch, $"/v1/accounts/{id}") { Content = JsonContent.Create(new { email = "newer@example.com" }) };
+        patch.Headers.IfMatch.Add(read.Headers.ETag);
+        (await http.SendAsync(patch)).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await (await http.GetAsync($"/v1/accounts/{id}")).JsonAsync()).GetProperty("email").GetString().Should().Be("newer@example.com");
+
+        (await http.DeleteAsync($"/v1/accounts/{id}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        (await http.GetAsync($"/v1/accounts/{id}")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task swagger_ui_shows_both_services_documents()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_gatewayPort}") };
+        (await http.GetAsync("/swagger/index.html")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await http.GetStringAsync("/swagger/command/v1/swagger.json")).Should().Contain("/v1/accounts/{id}");
+        (await http.GetStringAsync("/swagger/query/v1/swagger.json")).Should().Contain("/v1/accounts/{id}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
