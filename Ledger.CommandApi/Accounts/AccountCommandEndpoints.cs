@@ -142,7 +142,12 @@ public static class AccountCommandEndpoints
         for (var attempt = 1; ; attempt++)
         {
             await using var session = store.LightweightSession();
-            var stream = await session.Events.FetchForWriting<AccountState>(id, ct);
+            // One round trip for the stream (with its version, for the optimistic check at commit) and the key.
+            var batch = session.CreateBatchQuery();
+            var streamTask = batch.Events.FetchForWriting<AccountState>(id);
+            var keyTask = batch.Load<PersonKey>(id);
+            await batch.Execute(ct);
+            var stream = await streamTask;
             var state = stream.Aggregate;
             if (!CanSee(state, actor))
             {
@@ -154,7 +159,7 @@ public static class AccountCommandEndpoints
                 return Problems.VersionMismatch(state.Version);
             }
 
-            var key = await session.LoadAsync<PersonKey>(id, ct);
+            var key = await keyTask;
             var dataKey = key is null ? null : pii.Unwrap(key);
             var command = new UpdateAccount(
                 patch.Username,

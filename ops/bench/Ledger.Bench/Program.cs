@@ -36,8 +36,8 @@ internal sealed record BenchOptions(string Scenario, string Url, int Rate, int S
             scenario,
             Get("url", "http://127.0.0.1:8080"),
             int.Parse(Get("rate", "100"), CultureInfo.InvariantCulture),
-            int.Parse(Get("seconds", "30"), CultureInfo.InvariantCulture),
-            int.Parse(Get("warmup", "5"), CultureInfo.InvariantCulture),
+            int.Parse(Get("seconds", "60"), CultureInfo.InvariantCulture),
+            int.Parse(Get("warmup", "15"), CultureInfo.InvariantCulture),
             int.Parse(Get("accounts", "200"), CultureInfo.InvariantCulture),
             int.Parse(Get("subjects", "20"), CultureInfo.InvariantCulture));
     }
