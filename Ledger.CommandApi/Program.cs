@@ -1,15 +1,27 @@
 using Ledger.CommandApi.Accounts;
+using Ledger.CommandApi.Engine;
+using Ledger.CommandApi.Payments;
+using Ledger.Domain.Payments;
 using Ledger.Projections.Privacy;
 using Ledger.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLedgerDefaults("CommandApi");
-builder.Services.AddSingleton(_ => PiiProtector.FromBase64(builder.Configuration["Pii:MasterKey"]));
+var services = builder.Services;
+services.AddSingleton(_ => PiiProtector.FromBase64(builder.Configuration["Pii:MasterKey"]));
+services.AddSingleton(builder.Configuration.GetSection("Engine").Get<EngineOptions>() ?? new EngineOptions());
+services.AddSingleton<IRiskAssessor>(new RulesRiskAssessor(RiskSettings.Read(builder.Configuration)));
+services.AddSingleton<PaymentWaiters>();
+services.AddSingleton<LedgerEngine>();
+services.AddHostedService(sp => sp.GetRequiredService<LedgerEngine>());
+services.AddHostedService<IdempotencyPurge>();
+services.AddSingleton<IdempotencyGate>();
 
 var app = builder.Build();
 app.UseLedgerDefaults();
 app.MapDevTokens(enabled: app.Environment.IsDevelopment());
 app.MapAccountCommands();
+app.MapMoneyCommands();
 app.Run();
 
 /// <summary>Entry point, public for WebApplicationFactory.</summary>

@@ -61,6 +61,13 @@ public sealed class GatewayRoutes
         },
         new RouteConfig
         {
+            RouteId = "query-payments",
+            ClusterId = "query",
+            Order = 1,
+            Match = new RouteMatch { Path = "/v1/payments/{**rest}", Methods = ["GET", "HEAD"] },
+        },
+        new RouteConfig
+        {
             RouteId = "command",
             ClusterId = "command",
             Order = 10,

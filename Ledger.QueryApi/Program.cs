@@ -1,5 +1,6 @@
 using Ledger.Projections.Privacy;
 using Ledger.QueryApi.Accounts;
+using Ledger.QueryApi.Money;
 using Ledger.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,6 +12,7 @@ builder.Services.AddSingleton<AccountViewCache>();
 var app = builder.Build();
 app.UseLedgerDefaults();
 app.MapAccountQueries();
+app.MapMoneyQueries();
 app.Run();
 
 /// <summary>Entry point, public for WebApplicationFactory.</summary>

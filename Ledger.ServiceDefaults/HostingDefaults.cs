@@ -50,6 +50,16 @@ public static class HostingDefaults
         return builder;
     }
 
+    /// <summary>The options responses are written with; the engine renders stored (idempotent) responses with them.</summary>
+    public static readonly JsonSerializerOptions ResponseJson = CreateResponseJson();
+
+    private static JsonSerializerOptions CreateResponseJson()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        ConfigureJson(options);
+        return options;
+    }
+
     public static void ConfigureJson(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;

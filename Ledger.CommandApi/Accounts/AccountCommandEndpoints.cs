@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using JasperFx;
+using Ledger.CommandApi.Engine;
 using Ledger.Domain.Accounts;
 using Ledger.Domain.Common;
 using Ledger.Projections.Accounts;
@@ -106,7 +107,7 @@ public static class AccountCommandEndpoints
     }
 
     internal static async Task<IResult> Update(
-        string id, HttpRequest request, ClaimsPrincipal user, IDocumentStore store, PiiProtector pii, TimeProvider clock, CancellationToken ct)
+        string id, HttpRequest request, ClaimsPrincipal user, IDocumentStore store, PiiProtector pii, TimeProvider clock, LedgerEngine engine, CancellationToken ct)
     {
         var actor = user.Actor();
         if (!Ids.LooksLike(Ids.AccountPrefix, id))
@@ -139,6 +140,17 @@ public static class AccountCommandEndpoints
             return Problems.Validation("$", "the body is not valid JSON");
         }
 
+        // A status change (suspend, reactivate, close) must not interleave with money moving on the account: it runs in
+        // the account's shard writer, which supplies the closure blockers from the balances it holds.
+        return patch.Status is null
+            ? await ApplyUpdateAsync(id, patch, expected, actor, store, pii, clock, [], null, ct)
+            : await engine.RunExclusiveAsync(id, (blockers, fence) => ApplyUpdateAsync(id, patch, expected, actor, store, pii, clock, blockers, fence, ct));
+    }
+
+    private static async Task<IResult> ApplyUpdateAsync(
+        string id, AccountPatch patch, long? expected, Actor actor, IDocumentStore store, PiiProtector pii, TimeProvider clock,
+        IReadOnlyList<string> blockers, ShardFence? fence, CancellationToken ct)
+    {
         for (var attempt = 1; ; attempt++)
         {
             await using var session = store.LightweightSession();
@@ -166,7 +178,7 @@ public static class AccountCommandEndpoints
                 patch.Name is null || dataKey is null ? null : PiiProtector.Seal(dataKey, id, PiiField.Name, patch.Name),
                 patch.Email is null || dataKey is null ? null : PiiProtector.Seal(dataKey, id, PiiField.Email, patch.Email),
                 patch.Status,
-                ClosureBlockers(state!),
+                blockers,
                 actor,
                 clock.GetUtcNow());
             var decision = AccountDecider.Decide(state, command);
@@ -188,9 +200,11 @@ public static class AccountCommandEndpoints
                 session.Delete<UsernameClaim>(renamed.PreviousUsername);
             }
 
+            fence?.Apply(session);
             try
             {
                 await session.SaveChangesAsync(ct);
+                fence?.MarkCommitted();
                 return WithETag(TypedResults.Ok(AccountViews.Render(next, dataKey, [])), next.Version);
             }
             catch (DocumentAlreadyExistsException)
@@ -210,7 +224,7 @@ public static class AccountCommandEndpoints
     }
 
     internal static async Task<IResult> Delete(
-        string id, HttpRequest request, ClaimsPrincipal user, IDocumentStore store, TimeProvider clock, CancellationToken ct)
+        string id, HttpRequest request, ClaimsPrincipal user, IDocumentStore store, TimeProvider clock, LedgerEngine engine, CancellationToken ct)
     {
         var actor = user.Actor();
         if (!Ids.LooksLike(Ids.AccountPrefix, id))
@@ -223,6 +237,12 @@ public static class AccountCommandEndpoints
             return Problems.Validation("If-Match", "must be an ETag from GET, e.g. \"3\"");
         }
 
+        return await engine.RunExclusiveAsync(id, (blockers, fence) => ApplyDeleteAsync(id, expected, actor, store, clock, blockers, fence, ct));
+    }
+
+    private static async Task<IResult> ApplyDeleteAsync(
+        string id, long? expected, Actor actor, IDocumentStore store, TimeProvider clock, IReadOnlyList<string> blockers, ShardFence fence, CancellationToken ct)
+    {
         await using var session = store.LightweightSession();
         var stream = await session.Events.FetchForWriting<AccountState>(id, ct);
         var state = stream.Aggregate;
@@ -236,7 +256,7 @@ public static class AccountCommandEndpoints
             return Problems.VersionMismatch(state.Version);
         }
 
-        var decision = AccountDecider.Decide(state, new DeleteAccount(ClosureBlockers(state!), actor, clock.GetUtcNow()));
+        var decision = AccountDecider.Decide(state, new DeleteAccount(blockers, actor, clock.GetUtcNow()));
         if (decision.Error is { } error)
         {
             return Problems.From(error);
@@ -245,9 +265,11 @@ public static class AccountCommandEndpoints
         stream.AppendMany(decision.Events.Cast<object>().ToArray());
         // The crypto-shred: the key goes in the same transaction as the erasure event, so either both happen or neither.
         session.Delete<PersonKey>(id);
+        fence.Apply(session);
         try
         {
             await session.SaveChangesAsync(ct);
+            fence.MarkCommitted();
         }
         catch (ConcurrencyException)
         {
@@ -261,10 +283,6 @@ public static class AccountCommandEndpoints
     /// <summary>Ownership first: not there, erased, or someone else's (unless support) is a 404, before any other check.</summary>
     private static bool CanSee(AccountState? state, Actor actor) =>
         state is not null && !state.PersonalDataErased && (state.IsOwnedBy(actor) || actor.IsSupport);
-
-    /// <summary>What stops an account from closing. Balances, holds and disputes arrive with the money-movement and
-    /// protection issues, which add their checks here; until then an account holds nothing that could block.</summary>
-    private static IReadOnlyList<string> ClosureBlockers(AccountState state) => [];
 
     private static ProblemHttpResult UsernameTaken() =>
         Problems.Create(StatusCodes.Status409Conflict, ErrorCodes.Conflict, "Username taken.", "That username belongs to another account.");

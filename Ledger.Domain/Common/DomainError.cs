@@ -36,6 +36,10 @@ public static class ErrorCodes
     public const string AccountNotActive = "account_not_active";
     public const string AccountClosed = "account_closed";
     public const string AccountNotEmpty = "account_not_empty";
+    public const string InsufficientFunds = "insufficient_funds";
+    public const string CurrencyNotSupported = "currency_not_supported";
+    public const string PaymentToSelf = "payment_to_self";
+    public const string IdempotencyKeyReused = "idempotency_key_reused";
     public const string PayloadTooLarge = "payload_too_large";
     public const string UnsupportedMediaType = "unsupported_media_type";
     public const string RateLimited = "rate_limited";

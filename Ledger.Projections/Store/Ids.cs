@@ -8,7 +8,13 @@ public static class Ids
 {
     public const string AccountPrefix = "acc_";
 
-    public static string NewAccountId() => AccountPrefix + Guid.CreateVersion7().ToString("N");
+    public const string PaymentPrefix = "pay_";
+    public const string DepositPrefix = "dep_";
+    public const string WithdrawalPrefix = "wdr_";
+
+    public static string NewAccountId() => New(AccountPrefix);
+
+    public static string New(string prefix) => prefix + Guid.CreateVersion7().ToString("N");
 
     /// <summary>Cheap shape check so garbage ids answer 404 without a database round trip.</summary>
     public static bool LooksLike(string prefix, string? id) =>

@@ -2,10 +2,13 @@ using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Ledger.Domain.Accounts;
+using Ledger.Domain.Payments;
+using Ledger.Projections.Money;
 using Ledger.Projections.Accounts;
 using Ledger.Projections.Privacy;
 using Marten;
 using Marten.Events;
+using Marten.Schema;
 using Weasel.Core;
 
 namespace Ledger.Projections.Store;
@@ -62,6 +65,15 @@ public static class LedgerStore
 
         opts.Schema.For<UsernameClaim>().Identity(x => x.Id);
         opts.Schema.For<PersonKey>().Identity(x => x.Id).DatabaseSchemaName(KeySchema);
+
+        opts.Schema.For<AccountBalances>().Identity(x => x.Id);
+        opts.Schema.For<PaymentRecord>().Identity(x => x.Id)
+            .Index(x => x.PayerAccountId)
+            .Index(x => x.PayeeAccountId)
+            .Index(x => x.Status);
+        opts.Schema.For<LedgerEntry>().Identity(x => x.Id)
+            .UniqueIndex(UniqueIndexType.Computed, x => x.AccountId, x => x.Seq);
+        opts.Schema.For<TransactionRecord>().Identity(x => x.Id);
     }
 }
 
@@ -78,5 +90,15 @@ public static class EventNames
         events.MapEventType<AccountReactivated>("account_reactivated.v1");
         events.MapEventType<AccountClosed>("account_closed.v1");
         events.MapEventType<AccountPersonalDataErased>("account_personal_data_erased.v1");
+        events.MapEventType<FundsDeposited>("funds_deposited.v1");
+        events.MapEventType<FundsWithdrawn>("funds_withdrawn.v1");
+        events.MapEventType<PaymentInitiated>("payment_initiated.v1");
+        events.MapEventType<PaymentFundsReserved>("payment_funds_reserved.v1");
+        events.MapEventType<PaymentRiskAssessed>("payment_risk_assessed.v1");
+        events.MapEventType<PaymentCompleted>("payment_completed.v1");
+        events.MapEventType<PaymentRejected>("payment_rejected.v1");
+        events.MapEventType<PaymentSentToPayee>("payment_sent_to_payee.v1");
+        events.MapEventType<PaymentCreditRefused>("payment_credit_refused.v1");
+        events.MapEventType<PaymentReversed>("payment_reversed.v1");
     }
 }

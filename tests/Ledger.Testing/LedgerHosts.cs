@@ -98,7 +98,9 @@ public sealed class LedgerClient(HttpClient command, HttpClient query) : IDispos
 
     public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request)
     {
-        var isRead = request.Method == HttpMethod.Get && request.RequestUri!.OriginalString.StartsWith("/v1/accounts", StringComparison.Ordinal);
+        var path = request.RequestUri!.OriginalString;
+        var isRead = request.Method == HttpMethod.Get
+            && (path.StartsWith("/v1/accounts", StringComparison.Ordinal) || path.StartsWith("/v1/payments", StringComparison.Ordinal));
         return (isRead ? query : command).SendAsync(request);
     }
 

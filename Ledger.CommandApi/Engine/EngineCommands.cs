@@ -1,0 +1,81 @@
+using Ledger.Domain.Common;
+using Ledger.Domain.Payments;
+using Ledger.Projections.Money;
+using Marten;
+
+namespace Ledger.CommandApi.Engine;
+
+/// <summary>Where a money command's idempotency record goes, and the hash of the request it answers.</summary>
+public sealed record IdempotencyTicket(string RecordId, string RequestHash);
+
+/// <summary>
+/// A command's answer: a business-rule error (nothing written), or the response as stored for idempotent retries:
+/// status, Location and the exact JSON body.
+/// </summary>
+public sealed record EngineOutcome(DomainError? Error, int StatusCode, string? Location, string Body, PaymentRecord? Payment)
+{
+    public static EngineOutcome Failed(DomainError error) => new(error, 0, null, string.Empty, null);
+}
+
+public abstract class EngineCommand
+{
+    public TaskCompletionSource<EngineOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public IdempotencyTicket? Idempotency { get; init; }
+
+    /// <summary>The account whose shard decides this command.</summary>
+    public abstract string RoutingAccount { get; }
+}
+
+public sealed class DepositCommand(Deposit deposit) : EngineCommand
+{
+    public Deposit Deposit { get; } = deposit;
+    public override string RoutingAccount => Deposit.AccountId;
+}
+
+public sealed class WithdrawCommand(Withdraw withdraw) : EngineCommand
+{
+    public Withdraw Withdraw { get; } = withdraw;
+    public override string RoutingAccount => Withdraw.AccountId;
+}
+
+public sealed class PayCommand(Pay pay) : EngineCommand
+{
+    public Pay Pay { get; } = pay;
+    public override string RoutingAccount => Pay.PayerAccountId;
+}
+
+/// <summary>Sent by the payer's shard to the payee's after a commit; redelivered from the store after a restart.</summary>
+public sealed class CreditCommand(CreditPayee credit) : EngineCommand
+{
+    public CreditPayee Credit { get; } = credit;
+    public override string RoutingAccount => Credit.PayeeAccountId;
+}
+
+public sealed class ReverseCommand(ReversePayment reverse) : EngineCommand
+{
+    public ReversePayment Reverse { get; } = reverse;
+    public override string RoutingAccount => Reverse.PayerAccountId;
+}
+
+/// <summary>
+/// Work that must not interleave with money movement on one account (closing, suspending, deleting it): run alone by
+/// the account's shard writer, given the account's closure blockers and a fence to add to its transaction.
+/// </summary>
+public sealed class ExclusiveCommand(string accountId, Func<IReadOnlyList<string>, ShardFence, Task<object?>> run) : EngineCommand
+{
+    public string AccountId { get; } = accountId;
+    public Func<IReadOnlyList<string>, ShardFence, Task<object?>> Run { get; } = run;
+    public TaskCompletionSource<object?> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public override string RoutingAccount => AccountId;
+}
+
+/// <summary>Adds the shard's version check to a session of someone else's, and learns whether it committed.</summary>
+public sealed class ShardFence(int shard, long expected)
+{
+    public bool Committed { get; private set; }
+
+    public void Apply(IDocumentSession session) =>
+        session.QueueSqlCommand(LedgerSql.AdvanceShard, expected + 1, expected, shard);
+
+    public void MarkCommitted() => Committed = true;
+}

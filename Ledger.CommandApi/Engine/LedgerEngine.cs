@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using Ledger.Domain.Payments;
+using Ledger.Projections.Money;
+using Marten;
+
+namespace Ledger.CommandApi.Engine;
+
+/// <summary>Section <c>Engine</c>.</summary>
+public sealed class EngineOptions
+{
+    /// <summary>How many single writers split the accounts between them. Changing it moves accounts between shards:
+    /// do it with the engine stopped (every shard's in-flight payments are resumed from the store at start).</summary>
+    public int Shards { get; set; } = 4;
+
+    /// <summary>Most commands decided and committed in one transaction (group commit).</summary>
+    public int MaxBatch { get; set; } = 512;
+
+    /// <summary>How long idempotency records are kept (SPEC: at least 24 h).</summary>
+    public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(48);
+}
+
+/// <summary>
+/// The ledger engine: routes each command to the single writer of its account's shard and hands cross-shard
+/// follow-ups (credits, reversals) from one writer to another after the first has committed.
+/// </summary>
+public sealed class LedgerEngine : IHostedService, IAsyncDisposable
+{
+    private readonly IDocumentStore _store;
+    private readonly ILogger<LedgerEngine> _logger;
+    private ShardWriter[] _shards = [];
+    private Task[] _runs = [];
+    private CancellationTokenSource _stopping = new();
+
+    public LedgerEngine(IDocumentStore store, EngineOptions options, IRiskAssessor risk, TimeProvider clock, PaymentWaiters waiters, ILogger<LedgerEngine> logger)
+    {
+        if (options.Shards < 1 || options.MaxBatch < 1)
+        {
+            throw new ArgumentException("Engine:Shards and Engine:MaxBatch must be at least 1.", nameof(options));
+        }
+
+        _store = store;
+        Options = options;
+        Risk = risk;
+        Clock = clock;
+        Waiters = waiters;
+        _logger = logger;
+    }
+
+    public EngineOptions Options { get; }
+    public IRiskAssessor Risk { get; }
+    public TimeProvider Clock { get; }
+    public PaymentWaiters Waiters { get; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using (var connection = _store.Storage.Database.CreateConnection())
+        {
+            await connection.OpenAsync(cancellationToken);
+            await LedgerSql.EnsureAsync(connection, cancellationToken);
+        }
+
+        _stopping = new CancellationTokenSource();
+        _shards = Enumerable.Range(0, Options.Shards).Select(i => new ShardWriter(i, this, _store, _logger)).ToArray();
+        foreach (var shard in _shards)
+        {
+            await shard.StartAsync(cancellationToken);
+        }
+
+        _runs = _shards.Select(s => Task.Run(() => s.RunAsync(_stopping.Token))).ToArray();
+        _logger.LogInformation("Ledger engine started with {Shards} shards.", Options.Shards);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var shard in _shards)
+        {
+            shard.Complete();
+        }
+
+        // Let queued commands finish; a stop that is cut short cancels the rest, which were never acknowledged.
+        var all = Task.WhenAll(_runs);
+        if (await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(10), cancellationToken)) != all)
+        {
+            await _stopping.CancelAsync();
+        }
+
+        try
+        {
+            await all;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None);
+        _stopping.Dispose();
+    }
+
+    /// <summary>FNV-1a over the id: stable across processes and restarts (string.GetHashCode is not).</summary>
+    public int ShardOf(string accountId)
+    {
+        uint hash = 2166136261;
+        foreach (var c in accountId)
+        {
+            hash = (hash ^ c) * 16777619;
+        }
+
+        return (int)(hash % (uint)Options.Shards);
+    }
+
+    public void Enqueue(EngineCommand command) => _shards[ShardOf(command.RoutingAccount)].Enqueue(command);
+
+    public Task<EngineOutcome> SubmitAsync(EngineCommand command)
+    {
+        Enqueue(command);
+        return command.Done.Task;
+    }
+
+    /// <summary>Runs <paramref name="run"/> alone in the account's shard: nothing moves money on any account of that
+    /// shard meanwhile, so the closure blockers it is given stay true until it commits.</summary>
+    public async Task<T> RunExclusiveAsync<T>(string accountId, Func<IReadOnlyList<string>, ShardFence, Task<T>> run)
+    {
+        var command = new ExclusiveCommand(accountId, async (blockers, fence) => await run(blockers, fence));
+        Enqueue(command);
+        return (T)(await command.Result.Task)!;
+    }
+}
+
+/// <summary>Lets <c>Prefer: wait</c> callers sleep until a payment reaches a final status (or in_review).</summary>
+public sealed class PaymentWaiters
+{
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<PaymentRecord>> _waiting = new(StringComparer.Ordinal);
+
+    public Task<PaymentRecord> Register(string paymentId) =>
+        _waiting.GetOrAdd(paymentId, _ => new TaskCompletionSource<PaymentRecord>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    public void Forget(string paymentId) => _waiting.TryRemove(paymentId, out _);
+
+    public void Notify(PaymentRecord payment)
+    {
+        if (_waiting.TryRemove(payment.Id, out var waiter))
+        {
+            waiter.TrySetResult(payment);
+        }
+    }
+}

@@ -1,0 +1,426 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Ledger.Domain.Accounts;
+using Ledger.Domain.Common;
+using Ledger.Domain.Ledger;
+using Ledger.Domain.Payments;
+using Ledger.Projections.Money;
+
+namespace Ledger.CommandApi.Engine;
+
+internal sealed partial class ShardWriter
+{
+    /// <summary>Everything one batch will write, gathered while deciding, committed together.</summary>
+    private sealed class BatchWork
+    {
+        public readonly Dictionary<string, AccountFunds> Staged = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, List<MoneyEvent>> NewStreams = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, List<MoneyEvent>> ExistingStreams = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, PaymentRecord> Payments = new(StringComparer.Ordinal);
+        public readonly List<TransactionRecord> Transactions = [];
+        public readonly List<LedgerEntry> Entries = [];
+        public readonly List<(IdempotencyTicket Ticket, EngineOutcome Outcome)> Idempotency = [];
+        public readonly List<(EngineCommand Command, EngineOutcome Outcome)> Answers = [];
+        public readonly List<EngineCommand> FollowUps = [];
+        public readonly HashSet<string> TicketsInBatch = new(StringComparer.Ordinal);
+        public bool HasWrites => NewStreams.Count > 0 || ExistingStreams.Count > 0;
+    }
+
+    private async Task DecideAndCommitAsync(List<EngineCommand> batch, bool checkStoredIdempotency, CancellationToken ct)
+    {
+        var now = _engine.Clock.GetUtcNow();
+        var loaded = await PreloadAsync(batch, checkStoredIdempotency, ct);
+        var work = new BatchWork();
+        foreach (var command in batch)
+        {
+            if (command.Idempotency is { } ticket && Replayed(ticket, loaded.StoredResponses, work) is { } replay)
+            {
+                work.Answers.Add((command, replay));
+                continue;
+            }
+
+            var outcome = command switch
+            {
+                DepositCommand d => Apply(work, MoneyDecider.Decide(Funds(work, d.Deposit.AccountId), d.Deposit), d, now),
+                WithdrawCommand w => Apply(work, MoneyDecider.Decide(Funds(work, w.Withdraw.AccountId), w.Withdraw), w, now),
+                PayCommand p => Apply(work, DecidePay(work, loaded, p.Pay), p, now),
+                CreditCommand c => Apply(work, DecideCredit(work, loaded, c.Credit), c, now, loaded.Payments),
+                ReverseCommand r => Apply(work, DecideReverse(loaded, r.Reverse), r, now, loaded.Payments),
+                _ => throw new InvalidOperationException($"Unexpected command {command.GetType().Name}."),
+            };
+            work.Answers.Add((command, outcome));
+        }
+
+        if (work.HasWrites)
+        {
+            await CommitAsync(work, ct);
+            _version++;
+            foreach (var (id, funds) in work.Staged)
+            {
+                _accounts[id] = funds;
+                _revisions[id] = _revisions.GetValueOrDefault(id) + 1;
+            }
+        }
+
+        foreach (var (ticket, outcome) in work.Idempotency)
+        {
+            _recent.Add(ticket.RecordId, ticket.RequestHash, outcome);
+        }
+
+        foreach (var (command, outcome) in work.Answers)
+        {
+            command.Done.TrySetResult(outcome);
+        }
+
+        foreach (var payment in work.Payments.Values.Where(p => PaymentStatuses.IsFinal(p.Status) || p.Status == PaymentStatuses.InReview))
+        {
+            _engine.Waiters.Notify(payment);
+        }
+
+        foreach (var followUp in work.FollowUps)
+        {
+            _engine.Enqueue(followUp);
+        }
+    }
+
+    private EngineOutcome? Replayed(IdempotencyTicket ticket, Dictionary<string, (string Hash, EngineOutcome Outcome)> stored, BatchWork work)
+    {
+        if (_recent.TryGet(ticket.RecordId, out var entry) || stored.TryGetValue(ticket.RecordId, out entry))
+        {
+            return entry.Hash == ticket.RequestHash
+                ? entry.Outcome
+                : EngineOutcome.Failed(DomainError.Rule(ErrorCodes.IdempotencyKeyReused, "This Idempotency-Key was used with a different request."));
+        }
+
+        // The same key twice in one batch: the second is a concurrent duplicate of the first.
+        return work.TicketsInBatch.Add(ticket.RecordId)
+            ? null
+            : EngineOutcome.Failed(DomainError.Conflict(ErrorCodes.Conflict, "A request with this Idempotency-Key is in flight; retry it shortly."));
+    }
+
+    private AccountFunds? Funds(BatchWork work, string id) =>
+        work.Staged.TryGetValue(id, out var staged) ? staged : _accounts.GetValueOrDefault(id);
+
+    private Decision<MoneyEvent> DecidePay(BatchWork work, Preloaded loaded, Pay pay)
+    {
+        var payer = Funds(work, pay.PayerAccountId);
+        var payeeLocal = _engine.ShardOf(pay.PayeeAccountId) == Shard ? Funds(work, pay.PayeeAccountId) : null;
+        var payee = payeeLocal is not null
+            ? new PayeeSnapshot(payeeLocal.Id, payeeLocal.Status)
+            : loaded.Payees.TryGetValue(pay.PayeeAccountId, out var remote) && !remote.PersonalDataErased ? new PayeeSnapshot(remote.Id, remote.Status) : null;
+        return MoneyDecider.Decide(payer, payee, payeeLocal, _engine.Risk, pay);
+    }
+
+    private Decision<MoneyEvent> DecideCredit(BatchWork work, Preloaded loaded, CreditPayee credit)
+    {
+        // Redelivered after a restart, or already handled: nothing to do.
+        var payment = work.Payments.GetValueOrDefault(credit.PaymentId) ?? loaded.Payments.GetValueOrDefault(credit.PaymentId);
+        return payment?.Status == PaymentStatuses.Processing
+            ? MoneyDecider.Decide(Funds(work, credit.PayeeAccountId), credit)
+            : Decision<MoneyEvent>.Ok();
+    }
+
+    private static Decision<MoneyEvent> DecideReverse(Preloaded loaded, ReversePayment reverse) =>
+        loaded.Payments.GetValueOrDefault(reverse.PaymentId)?.Status == PaymentStatuses.Reversing
+            ? MoneyDecider.Decide(reverse)
+            : Decision<MoneyEvent>.Ok();
+
+    private EngineOutcome Apply(BatchWork work, Decision<MoneyEvent> decision, EngineCommand command, DateTimeOffset now, Dictionary<string, PaymentRecord>? known = null)
+    {
+        if (decision.Error is { } error)
+        {
+            return EngineOutcome.Failed(error);
+        }
+
+        if (decision.Events.Count == 0)
+        {
+            return new EngineOutcome(null, 200, null, string.Empty, null);
+        }
+
+        foreach (var e in decision.Events)
+        {
+            Evolve(work, e);
+        }
+
+        EngineOutcome outcome;
+        switch (command)
+        {
+            case DepositCommand or WithdrawCommand:
+            {
+                var e = decision.Events[0];
+                var (id, account, amount, currency, reference, kind) = e switch
+                {
+                    FundsDeposited d => (d.TransactionId, d.AccountId, d.Amount, d.Currency, d.Reference, "deposit"),
+                    FundsWithdrawn w => (w.TransactionId, w.AccountId, w.Amount, w.Currency, w.Reference, "withdrawal"),
+                    _ => throw new InvalidOperationException(),
+                };
+                work.NewStreams[id] = [.. decision.Events];
+                var funds = Funds(work, account)!;
+                var record = new TransactionRecord
+                {
+                    Id = id, Kind = kind, AccountId = account, Owner = funds.Owner, Amount = amount, Currency = currency,
+                    Reference = reference, BalanceAfter = funds.BalanceIn(currency).Total, CreatedAt = e.At,
+                };
+                work.Transactions.Add(record);
+                outcome = new EngineOutcome(null, 201, $"/v1/{(kind == "deposit" ? "deposits" : "withdrawals")}/{id}",
+                    JsonSerializer.Serialize(MoneyViews.Render(record), Json), null);
+                break;
+            }
+
+            case PayCommand pay:
+            {
+                var record = new PaymentRecord
+                {
+                    PayerShard = Shard,
+                    PayeeShard = _engine.ShardOf(pay.Pay.PayeeAccountId),
+                    PayerOwner = Funds(work, pay.Pay.PayerAccountId)!.Owner,
+                };
+                foreach (var e in decision.Events)
+                {
+                    PaymentRecords.Apply(record, e);
+                }
+
+                work.Payments[record.Id] = record;
+                work.NewStreams[record.Id] = [.. decision.Events];
+                if (decision.Events.OfType<PaymentSentToPayee>().Any())
+                {
+                    work.FollowUps.Add(new CreditCommand(new CreditPayee(record.Id, record.PayeeAccountId, new(record.Amount, record.Currency), now)));
+                }
+
+                outcome = new EngineOutcome(null, 201, $"/v1/payments/{record.Id}", JsonSerializer.Serialize(MoneyViews.Render(record), Json), record);
+                break;
+            }
+
+            default:
+            {
+                // Credit or reverse: the next chapter of a payment another shard started.
+                var paymentId = command is CreditCommand c ? c.Credit.PaymentId : ((ReverseCommand)command).Reverse.PaymentId;
+                var record = work.Payments.GetValueOrDefault(paymentId) ?? known![paymentId];
+                foreach (var e in decision.Events)
+                {
+                    PaymentRecords.Apply(record, e);
+                }
+
+                work.Payments[paymentId] = record;
+                if (!work.ExistingStreams.TryGetValue(paymentId, out var stream))
+                {
+                    work.ExistingStreams[paymentId] = stream = [];
+                }
+
+                stream.AddRange(decision.Events);
+                if (decision.Events.OfType<PaymentCreditRefused>().Any())
+                {
+                    work.FollowUps.Add(new ReverseCommand(new ReversePayment(paymentId, record.PayerAccountId, new(record.Amount, record.Currency), "the payee account is not active", now)));
+                }
+
+                outcome = new EngineOutcome(null, 200, null, string.Empty, record);
+                break;
+            }
+        }
+
+        if (command.Idempotency is { } ticket)
+        {
+            work.Idempotency.Add((ticket, outcome));
+        }
+
+        return outcome;
+    }
+
+    /// <summary>Applies an event to every account of this shard it touches, and writes their history lines.</summary>
+    private void Evolve(BatchWork work, MoneyEvent e)
+    {
+        foreach (var accountId in e.Postings.Select(p => p.Account).Where(a => !SystemAccounts.IsSystem(a)).Distinct())
+        {
+            var before = Funds(work, accountId) ?? throw new InvalidOperationException($"Account {accountId} is not loaded in shard {Shard}.");
+            var after = MoneyDecider.Evolve(before, e);
+            var seq = before.EntryCount;
+            foreach (var (currency, amount) in MoneyDecider.EntriesFor(accountId, e))
+            {
+                seq++;
+                var (kind, paymentId, transactionId, counterparty) = Describe(e, accountId);
+                work.Entries.Add(new LedgerEntry
+                {
+                    Id = $"{accountId}:{seq}",
+                    AccountId = accountId,
+                    Seq = seq,
+                    Kind = kind,
+                    PaymentId = paymentId,
+                    TransactionId = transactionId,
+                    Counterparty = counterparty,
+                    Currency = currency,
+                    Amount = amount,
+                    BalanceAfter = after.BalanceIn(currency).Total,
+                    OccurredAt = e.At,
+                });
+            }
+
+            work.Staged[accountId] = after;
+        }
+    }
+
+    private (string Kind, string? PaymentId, string? TransactionId, string? Counterparty) Describe(MoneyEvent e, string accountId) => e switch
+    {
+        FundsDeposited d => ("deposit", null, d.TransactionId, null),
+        FundsWithdrawn w => ("withdrawal", null, w.TransactionId, null),
+        PaymentCompleted c => ("payment", c.PaymentId, null, Counterparty(c.Postings, accountId)),
+        PaymentSentToPayee s => ("payment", s.PaymentId, null, s.PayeeAccountId),
+        PaymentReversed r => ("payment_reversal", r.PaymentId, null, null),
+        _ => ("adjustment", null, null, null),
+    };
+
+    private static string? Counterparty(IReadOnlyList<Posting> postings, string accountId) =>
+        postings.Select(p => p.Account).FirstOrDefault(a => a != accountId && !SystemAccounts.IsSystem(a));
+
+    private async Task CommitAsync(BatchWork work, CancellationToken ct)
+    {
+        await using var session = _store.LightweightSession();
+        new ShardFence(Shard, _version).Apply(session);
+        foreach (var (id, events) in work.NewStreams)
+        {
+            session.Events.StartStream(id, events.Cast<object>().ToArray());
+        }
+
+        foreach (var (id, events) in work.ExistingStreams)
+        {
+            session.Events.Append(id, events.Cast<object>().ToArray());
+        }
+
+        foreach (var (id, funds) in work.Staged)
+        {
+            session.Store(new AccountBalances
+            {
+                Id = id,
+                Balances = new Dictionary<string, Balance>(funds.Balances, StringComparer.Ordinal),
+                Velocity = funds.Velocity,
+                EntryCount = funds.EntryCount,
+                Revision = _revisions.GetValueOrDefault(id) + 1,
+            });
+        }
+
+        if (work.Payments.Count > 0)
+        {
+            session.Store(work.Payments.Values.ToArray());
+        }
+
+        if (work.Transactions.Count > 0)
+        {
+            session.Store(work.Transactions.ToArray());
+        }
+
+        if (work.Entries.Count > 0)
+        {
+            session.Insert(work.Entries.ToArray());
+        }
+
+        var expires = _engine.Clock.GetUtcNow() + _engine.Options.IdempotencyRetention;
+        foreach (var (ticket, outcome) in work.Idempotency)
+        {
+            session.QueueSqlCommand(LedgerSql.InsertIdempotency, ticket.RecordId, ticket.RequestHash, outcome.StatusCode,
+                (object?)outcome.Location ?? DBNull.Value, outcome.Body, _engine.Clock.GetUtcNow(), expires);
+        }
+
+        await session.SaveChangesAsync(ct);
+    }
+}
+
+internal sealed record Preloaded(
+    Dictionary<string, AccountState> Payees,
+    Dictionary<string, PaymentRecord> Payments,
+    Dictionary<string, (string Hash, EngineOutcome Outcome)> StoredResponses);
+
+internal sealed partial class ShardWriter
+{
+    /// <summary>One round trip for what the batch needs and memory lacks: accounts of this shard seen for the first
+    /// time (lazily loaded: a restarted writer rebuilds its state from the store as commands arrive), payees in other
+    /// shards, payments continued from another shard, and — after a fence — stored idempotency records.</summary>
+    private async Task<Preloaded> PreloadAsync(List<EngineCommand> batch, bool checkStoredIdempotency, CancellationToken ct)
+    {
+        var local = new HashSet<string>(StringComparer.Ordinal);
+        var remote = new HashSet<string>(StringComparer.Ordinal);
+        var payments = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var command in batch)
+        {
+            switch (command)
+            {
+                case DepositCommand d: local.Add(d.Deposit.AccountId); break;
+                case WithdrawCommand w: local.Add(w.Withdraw.AccountId); break;
+                case PayCommand p:
+                    local.Add(p.Pay.PayerAccountId);
+                    (_engine.ShardOf(p.Pay.PayeeAccountId) == Shard ? local : remote).Add(p.Pay.PayeeAccountId);
+                    break;
+                case CreditCommand c: local.Add(c.Credit.PayeeAccountId); payments.Add(c.Credit.PaymentId); break;
+                case ReverseCommand r: local.Add(r.Reverse.PayerAccountId); payments.Add(r.Reverse.PaymentId); break;
+            }
+        }
+
+        local.ExceptWith(_accounts.Keys);
+        var payees = new Dictionary<string, AccountState>(StringComparer.Ordinal);
+        var loadedPayments = new Dictionary<string, PaymentRecord>(StringComparer.Ordinal);
+        if (local.Count > 0 || remote.Count > 0 || payments.Count > 0)
+        {
+            await using var session = _store.QuerySession();
+            var query = session.CreateBatchQuery();
+            var states = query.LoadMany<AccountState>().ById([.. local, .. remote]);
+            var balances = query.LoadMany<AccountBalances>().ById([.. local]);
+            var paymentDocs = query.LoadMany<PaymentRecord>().ById([.. payments]);
+            await query.Execute(ct);
+            var balanceById = (await balances).ToDictionary(b => b.Id, StringComparer.Ordinal);
+            foreach (var state in await states)
+            {
+                if (local.Contains(state.Id))
+                {
+                    balanceById.TryGetValue(state.Id, out var b);
+                    _accounts[state.Id] = new AccountFunds(
+                        state.Id,
+                        state.Owner,
+                        state.Status,
+                        (b?.Balances ?? []).ToImmutableDictionary(StringComparer.Ordinal),
+                        b?.Velocity ?? Velocity.None,
+                        b?.EntryCount ?? 0);
+                    _revisions[state.Id] = b?.Revision ?? 0;
+                }
+                else
+                {
+                    payees[state.Id] = state;
+                }
+            }
+
+            foreach (var payment in await paymentDocs)
+            {
+                loadedPayments[payment.Id] = payment;
+            }
+        }
+
+        var stored = new Dictionary<string, (string Hash, EngineOutcome Outcome)>(StringComparer.Ordinal);
+        var tickets = batch.Select(c => c.Idempotency?.RecordId).OfType<string>().ToArray();
+        if (checkStoredIdempotency && tickets.Length > 0)
+        {
+            foreach (var record in await IdempotencyStore.FindAsync(_store, tickets, ct))
+            {
+                stored[record.Id] = (record.RequestHash, new EngineOutcome(null, record.StatusCode, record.Location, record.Body, null));
+            }
+        }
+
+        return new Preloaded(payees, loadedPayments, stored);
+    }
+
+    private async Task EnsureLoadedAsync(IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        var missing = ids.Where(id => !_accounts.ContainsKey(id)).ToArray();
+        if (missing.Length == 0)
+        {
+            return;
+        }
+
+        await using var session = _store.QuerySession();
+        var states = await session.LoadManyAsync<AccountState>(ct, missing);
+        var balances = (await session.LoadManyAsync<AccountBalances>(ct, missing)).ToDictionary(b => b.Id, StringComparer.Ordinal);
+        foreach (var state in states)
+        {
+            balances.TryGetValue(state.Id, out var b);
+            _accounts[state.Id] = new AccountFunds(state.Id, state.Owner, state.Status,
+                (b?.Balances ?? []).ToImmutableDictionary(StringComparer.Ordinal), b?.Velocity ?? Velocity.None, b?.EntryCount ?? 0);
+            _revisions[state.Id] = b?.Revision ?? 0;
+        }
+    }
+}

@@ -1,0 +1,223 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Ledger.Domain.Common;
+using Ledger.Domain.Ledger;
+using Ledger.Domain.Payments;
+using Ledger.Projections.Money;
+using Marten;
+using Npgsql;
+
+namespace Ledger.CommandApi.Engine;
+
+/// <summary>
+/// The single writer of one account shard (DESIGN "Consistency and throughput"): it holds its accounts' balances in
+/// memory, decides queued commands in order, and commits each batch of decisions — events, balances, payments,
+/// history, idempotency records and the shard's version check — in one PostgreSQL transaction before answering any
+/// of them. A writer that lost its shard to another (a failover) meets the version check, reloads, and decides again.
+/// </summary>
+internal sealed partial class ShardWriter
+{
+    private readonly Channel<EngineCommand> _queue = Channel.CreateUnbounded<EngineCommand>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<string, AccountFunds> _accounts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _revisions = new(StringComparer.Ordinal);
+    private readonly RecentResponses _recent = new(100_000);
+    private readonly LedgerEngine _engine;
+    private readonly IDocumentStore _store;
+    private readonly ILogger _logger;
+    private long _version;
+
+    public ShardWriter(int shard, LedgerEngine engine, IDocumentStore store, ILogger logger)
+    {
+        Shard = shard;
+        _engine = engine;
+        _store = store;
+        _logger = logger;
+    }
+
+    public int Shard { get; }
+
+    public long Version => _version;
+
+    public void Enqueue(EngineCommand command)
+    {
+        if (!_queue.Writer.TryWrite(command))
+        {
+            command.Done.TrySetException(new InvalidOperationException("The ledger engine is stopping."));
+        }
+    }
+
+    public void Complete() => _queue.Writer.TryComplete();
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        _version = await LoadVersionAsync(ct);
+        await ResumeInFlightPaymentsAsync(ct);
+    }
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var batch = new List<EngineCommand>(_engine.Options.MaxBatch);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync(ct))
+        {
+            while (batch.Count < _engine.Options.MaxBatch && reader.TryPeek(out var next))
+            {
+                if (next is ExclusiveCommand && batch.Count > 0)
+                {
+                    break; // run it alone, after the money already taken
+                }
+
+                reader.TryRead(out next);
+                batch.Add(next!);
+                if (next is ExclusiveCommand)
+                {
+                    break;
+                }
+            }
+
+            try
+            {
+                if (batch is [ExclusiveCommand exclusive])
+                {
+                    await RunExclusiveAsync(exclusive, ct);
+                }
+                else
+                {
+                    await ProcessAsync(batch, ct);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // A batch that failed fails only its own commands; state is reloaded from the store, which holds
+                // exactly what was committed.
+                _logger.LogError(ex, "Shard {Shard} batch of {Count} failed; its commands are refused and the shard reloads.", Shard, batch.Count);
+                Forget();
+                foreach (var command in batch)
+                {
+                    command.Done.TrySetException(ex);
+                    (command as ExclusiveCommand)?.Result.TrySetException(ex);
+                }
+            }
+
+            batch.Clear();
+        }
+    }
+
+    private async Task RunExclusiveAsync(ExclusiveCommand command, CancellationToken ct)
+    {
+        await EnsureLoadedAsync([command.AccountId], ct);
+        var blockers = _accounts.TryGetValue(command.AccountId, out var funds) ? funds.ClosureBlockers() : [];
+        var fence = new ShardFence(Shard, _version);
+        try
+        {
+            var result = await command.Run(blockers, fence);
+            if (fence.Committed)
+            {
+                _version++;
+            }
+
+            _accounts.Remove(command.AccountId); // its status may have changed: reload on next use
+            command.Result.TrySetResult(result);
+            command.Done.TrySetResult(EngineOutcome.Failed(DomainError.Validation("exclusive")));
+        }
+        catch (Exception ex) when (IsFenced(ex))
+        {
+            Forget();
+            _version = await LoadVersionAsync(ct);
+            command.Result.TrySetException(new ShardMovedException(Shard, ex));
+            command.Done.TrySetException(new ShardMovedException(Shard, ex));
+        }
+    }
+
+    private async Task ProcessAsync(List<EngineCommand> batch, CancellationToken ct)
+    {
+        try
+        {
+            await DecideAndCommitAsync(batch, checkStoredIdempotency: false, ct);
+        }
+        catch (Exception ex) when (IsFenced(ex))
+        {
+            // Another writer committed to this shard since we loaded it. Nothing of ours was written: reload
+            // everything and decide the same commands again against the store's truth.
+            _logger.LogWarning("Shard {Shard} was written by another writer; reloading and deciding the batch again.", Shard);
+            Forget();
+            _version = await LoadVersionAsync(ct);
+            await DecideAndCommitAsync(batch, checkStoredIdempotency: true, ct);
+        }
+    }
+
+    private void Forget()
+    {
+        _accounts.Clear();
+        _revisions.Clear();
+    }
+
+    internal static bool IsFenced(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is PostgresException { SqlState: LedgerSql.FencedSqlState })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private async Task<long> LoadVersionAsync(CancellationToken ct)
+    {
+        await using var connection = _store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        var sql = $"insert into {LedgerSql.Schema}.shard_versions (shard, version) values (@shard, 0) on conflict do nothing; select version from {LedgerSql.Schema}.shard_versions where shard = @shard";
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("shard", Shard);
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>After a restart, finish what a crash interrupted: credits owed to our payees, reversals to our payers.</summary>
+    private async Task ResumeInFlightPaymentsAsync(CancellationToken ct)
+    {
+        await using var session = _store.QuerySession();
+        var shard = Shard;
+        var pending = await session.Query<PaymentRecord>()
+            .Where(p => (p.Status == PaymentStatuses.Processing && p.PayeeShard == shard) || (p.Status == PaymentStatuses.Reversing && p.PayerShard == shard))
+            .ToListAsync(ct);
+        var now = _engine.Clock.GetUtcNow();
+        foreach (var p in pending)
+        {
+            var amount = new Domain.Money.Money(p.Amount, p.Currency);
+            Enqueue(p.Status == PaymentStatuses.Processing
+                ? new CreditCommand(new CreditPayee(p.Id, p.PayeeAccountId, amount, now))
+                : new ReverseCommand(new ReversePayment(p.Id, p.PayerAccountId, amount, "the payee account is not active", now)));
+        }
+    }
+
+    internal static JsonSerializerOptions Json => ServiceDefaults.HostingDefaults.ResponseJson;
+}
+
+/// <summary>Raised to callers when another writer took the shard mid-command; safe to retry.</summary>
+public sealed class ShardMovedException(int shard, Exception inner)
+    : Exception($"Ledger shard {shard} was written by another writer; retry.", inner);
+
+/// <summary>Responses this shard committed recently, by idempotency record id: a retry racing its original gets
+/// the original's answer without a database read.</summary>
+internal sealed class RecentResponses(int capacity)
+{
+    private readonly Dictionary<string, (string Hash, EngineOutcome Outcome)> _byId = new(StringComparer.Ordinal);
+    private readonly Queue<string> _order = new();
+
+    public bool TryGet(string id, out (string Hash, EngineOutcome Outcome) entry) => _byId.TryGetValue(id, out entry);
+
+    public void Add(string id, string hash, EngineOutcome outcome)
+    {
+        if (_byId.TryAdd(id, (hash, outcome)))
+        {
+            _order.Enqueue(id);
+            while (_order.Count > capacity)
+            {
+                _byId.Remove(_order.Dequeue());
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Ledger.Domain.Common;
+using Ledger.Projections.Money;
+using Ledger.ServiceDefaults;
+using Marten;
+
+namespace Ledger.CommandApi.Payments;
+
+/// <summary>
+/// SPEC "Idempotency", with Stripe's semantics: every money-moving POST needs <c>Idempotency-Key</c>; a retry with the
+/// same key and body gets the first response back (status, Location, body byte for byte), a different body gets 422,
+/// and a duplicate arriving while the first is in flight gets 409. Keys are scoped to the caller (token subject).
+/// The record itself is written by the engine in the same transaction as the events; this gate only looks it up and
+/// keeps concurrent duplicates in this process apart (across processes, the account's shard writer does).
+/// </summary>
+public sealed class IdempotencyGate(IDocumentStore store)
+{
+    public const string Header = "Idempotency-Key";
+    public const int MaxKeyLength = 255;
+    private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
+
+    public sealed record Ticketed(Engine.IdempotencyTicket Ticket, IDisposable Release);
+
+    /// <summary>Either a ticket to go ahead with, or the answer to give now (stored response, 409, 422, 400).</summary>
+    public async Task<(Ticketed? Ticket, IResult? Answer)> EnterAsync(HttpRequest request, string subject, byte[] body, CancellationToken ct)
+    {
+        var key = request.Headers[Header].ToString();
+        if (string.IsNullOrWhiteSpace(key))
+        {
+            return (null, Problems.Validation(Header, "is required on every request that moves money"));
+        }
+
+        if (key.Length > MaxKeyLength || key.Any(char.IsControl))
+        {
+            return (null, Problems.Validation(Header, $"must be at most {MaxKeyLength} printable characters"));
+        }
+
+        var recordId = Hex(SHA256.HashData(Encoding.UTF8.GetBytes(subject + "\n" + key)));
+        var requestHash = Hex(SHA256.HashData([.. Encoding.UTF8.GetBytes(request.Method + " " + request.Path + "\n"), .. body]));
+        if (!_inFlight.TryAdd(recordId, 0))
+        {
+            return (null, InFlight());
+        }
+
+        var release = new Release(() => _inFlight.TryRemove(recordId, out _));
+        try
+        {
+            var stored = await IdempotencyStore.FindAsync(store, [recordId], ct);
+            if (stored.Count > 0)
+            {
+                release.Dispose();
+                return (null, stored[0].RequestHash == requestHash ? Replay(stored[0].StatusCode, stored[0].Location, stored[0].Body, replayed: true) : Reused());
+            }
+        }
+        catch
+        {
+            release.Dispose();
+            throw;
+        }
+
+        return (new Ticketed(new Engine.IdempotencyTicket(recordId, requestHash), release), null);
+    }
+
+    public static IResult Replay(int status, string? location, string body, bool replayed) => new StoredResponse(status, location, body, replayed);
+
+    public static IResult Reused() =>
+        Problems.Create(StatusCodes.Status422UnprocessableEntity, ErrorCodes.IdempotencyKeyReused, "Idempotency-Key reused.",
+            "This Idempotency-Key was already used with a different request; use a new key for a new request.");
+
+    public static IResult InFlight() =>
+        Problems.Create(StatusCodes.Status409Conflict, ErrorCodes.Conflict, "Request in flight.",
+            "A request with this Idempotency-Key is still being processed; retry it shortly to get its result.");
+
+    private static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+
+    private sealed class Release(Action action) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                action();
+            }
+        }
+    }
+
+    private sealed class StoredResponse(int status, string? location, string body, bool replayed) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            response.StatusCode = status;
+            response.ContentType = "application/json; charset=utf-8";
+            if (location is not null)
+            {
+                response.Headers.Location = location;
+            }
+
+            if (replayed)
+            {
+                response.Headers["Idempotent-Replayed"] = "true";
+            }
+
+            await response.WriteAsync(body, Encoding.UTF8, httpContext.RequestAborted);
+        }
+    }
+}

@@ -1,0 +1,341 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Ledger.CommandApi.Engine;
+using Ledger.Domain.Common;
+using Ledger.Domain.Money;
+using Ledger.Domain.Payments;
+using Ledger.Projections.Accounts;
+using Ledger.Projections.Money;
+using Ledger.Projections.Store;
+using Ledger.ServiceDefaults;
+using Marten;
+
+namespace Ledger.CommandApi.Payments;
+
+public sealed record AmountRequest(string? Amount, string? Currency);
+
+public sealed record DepositRequest(string? AccountId, AmountRequest? Amount, string? Reference);
+
+public sealed record PaymentRequest(
+    string? PayerAccountId,
+    string? PayeeAccountId,
+    string? PayeeUsername,
+    AmountRequest? Amount,
+    string? PayeeCurrency,
+    string? QuoteId,
+    string? Description,
+    string? Purpose,
+    Dictionary<string, string>? Metadata);
+
+/// <summary>SPEC "Money movement": deposits, withdrawals, payments. Every one needs an Idempotency-Key.</summary>
+public static class MoneyEndpoints
+{
+    public const int MaxWaitSeconds = 10;
+
+    public static IEndpointRouteBuilder MapMoneyCommands(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/deposits", (HttpContext http, ClaimsPrincipal user, IdempotencyGate gate, LedgerEngine engine, TimeProvider clock, CancellationToken ct) =>
+                RunAsync<DepositRequest>(http, user, gate, engine, ct, (body, actor) => Transfer(body, actor, clock, deposit: true)))
+            .WithTags("Money movement")
+            .WithSummary("Money in from an external rail to one of your accounts (booked against the settlement account).")
+            .WithMoneyMetadata<DepositRequest, TransactionView>();
+
+        app.MapPost("/v1/withdrawals", (HttpContext http, ClaimsPrincipal user, IdempotencyGate gate, LedgerEngine engine, TimeProvider clock, CancellationToken ct) =>
+                RunAsync<DepositRequest>(http, user, gate, engine, ct, (body, actor) => Transfer(body, actor, clock, deposit: false)))
+            .WithTags("Money movement")
+            .WithSummary("Money out of one of your accounts to an external rail; 422 insufficient_funds when available is short.")
+            .WithMoneyMetadata<DepositRequest, TransactionView>();
+
+        app.MapPost("/v1/payments", (HttpContext http, ClaimsPrincipal user, IdempotencyGate gate, LedgerEngine engine, IDocumentStore store, TimeProvider clock, CancellationToken ct) =>
+                RunAsync<PaymentRequest>(http, user, gate, engine, ct, (body, actor) => PaymentAsync(body, actor, store, clock, ct), store))
+            .WithTags("Money movement")
+            .WithSummary("Pay another account. The payer's funds are reserved, risk decides, and the payment completes, is rejected, or waits in review.")
+            .WithDescription("Prefer: wait=N (seconds, at most 10) returns once the payment is final or N seconds pass.")
+            .WithMoneyMetadata<PaymentRequest, PaymentView>();
+        return app;
+    }
+
+    private static RouteHandlerBuilder WithMoneyMetadata<TRequest, TResponse>(this RouteHandlerBuilder builder)
+        where TRequest : notnull => builder
+        .Accepts<TRequest>("application/json")
+        .Produces<TResponse>(StatusCodes.Status201Created)
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status401Unauthorized)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+        .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+        .ProducesProblem(StatusCodes.Status429TooManyRequests)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+    /// <summary>The pipeline every money POST shares: key, body, idempotency, validation, the engine, the answer.</summary>
+    private static async Task<IResult> RunAsync<TRequest>(
+        HttpContext http,
+        ClaimsPrincipal user,
+        IdempotencyGate gate,
+        LedgerEngine engine,
+        CancellationToken ct,
+        Func<TRequest, Actor, ValueTask<(EngineCommand? Command, IResult? Problem)>> build,
+        IDocumentStore? store = null)
+    {
+        var actor = user.Actor();
+        var request = http.Request;
+        if (request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return Problems.Create(StatusCodes.Status415UnsupportedMediaType, ErrorCodes.UnsupportedMediaType, "Send application/json.", "The request body must be application/json.");
+        }
+
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, ct);
+        var bytes = buffer.ToArray();
+        var (ticket, answer) = await gate.EnterAsync(request, actor.Subject, bytes, ct);
+        if (answer is not null)
+        {
+            return answer;
+        }
+
+        using var release = ticket!.Release;
+        TRequest? body;
+        try
+        {
+            body = JsonSerializer.Deserialize<TRequest>(bytes, HostingDefaults.ResponseJson);
+        }
+        catch (JsonException ex)
+        {
+            return Problems.Validation(ex.Path ?? "$", "malformed JSON, a value of the wrong type, or a field this endpoint does not accept");
+        }
+
+        if (body is null)
+        {
+            return Problems.Validation("$", "a JSON object is required");
+        }
+
+        var (command, problem) = await build(body, actor);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var idempotent = (EngineCommand)command!;
+        var withTicket = WithTicket(idempotent, ticket.Ticket);
+        EngineOutcome outcome;
+        try
+        {
+            outcome = await engine.SubmitAsync(withTicket);
+        }
+        catch (Exception ex) when (ex is ShardMovedException or Npgsql.NpgsqlException or Marten.Exceptions.MartenCommandException or InvalidOperationException)
+        {
+            // Nothing was acknowledged; the same Idempotency-Key is safe to retry.
+            http.Response.Headers.RetryAfter = "1";
+            return Problems.Create(StatusCodes.Status503ServiceUnavailable, "try_again", "Please retry.",
+                "The ledger could not commit this request; nothing was applied. Retry with the same Idempotency-Key.");
+        }
+
+        if (outcome.Error is { } error)
+        {
+            return Problems.From(error);
+        }
+
+        if (outcome.Payment is { } payment && store is not null && WaitSeconds(request) is { } wait && !Settled(payment.Status))
+        {
+            var final = await WaitForAsync(engine, store, payment.Id, wait, ct);
+            if (final is not null && final.Status != payment.Status)
+            {
+                var body2 = JsonSerializer.Serialize(MoneyViews.Render(final), HostingDefaults.ResponseJson);
+                await IdempotencyStore.ReplaceBodyAsync(store, ticket.Ticket.RecordId, body2, ct);
+                http.Response.Headers["Preference-Applied"] = $"wait={wait}";
+                return IdempotencyGate.Replay(outcome.StatusCode, outcome.Location, body2, replayed: false);
+            }
+        }
+
+        return IdempotencyGate.Replay(outcome.StatusCode, outcome.Location, outcome.Body, replayed: false);
+    }
+
+    private static EngineCommand WithTicket(EngineCommand command, IdempotencyTicket ticket) => command switch
+    {
+        DepositCommand d => new DepositCommand(d.Deposit) { Idempotency = ticket },
+        WithdrawCommand w => new WithdrawCommand(w.Withdraw) { Idempotency = ticket },
+        PayCommand p => new PayCommand(p.Pay) { Idempotency = ticket },
+        _ => throw new ArgumentOutOfRangeException(nameof(command)),
+    };
+
+    private static bool Settled(string status) => PaymentStatuses.IsFinal(status) || status == PaymentStatuses.InReview;
+
+    /// <summary><c>Prefer: wait=N</c> (RFC 7240), N seconds capped at 10; null when absent or malformed.</summary>
+    private static int? WaitSeconds(HttpRequest request)
+    {
+        foreach (var preference in request.Headers["Prefer"].SelectMany(v => (v ?? string.Empty).Split(',')))
+        {
+            var parts = preference.Trim().Split('=', 2);
+            if (parts.Length == 2 && parts[0].Trim().Equals("wait", StringComparison.OrdinalIgnoreCase)
+                && int.TryParse(parts[1].Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+            {
+                return Math.Min(seconds, MaxWaitSeconds);
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task<PaymentRecord?> WaitForAsync(LedgerEngine engine, IDocumentStore store, string paymentId, int seconds, CancellationToken ct)
+    {
+        var waiter = engine.Waiters.Register(paymentId);
+        try
+        {
+            // It may have settled before we registered: look once, then wait.
+            await using (var session = store.QuerySession())
+            {
+                var current = await session.LoadAsync<PaymentRecord>(paymentId, ct);
+                if (current is not null && Settled(current.Status))
+                {
+                    return current;
+                }
+            }
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(seconds));
+            return await waiter.WaitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            await using var session = store.QuerySession();
+            return await session.LoadAsync<PaymentRecord>(paymentId, ct);
+        }
+        finally
+        {
+            engine.Waiters.Forget(paymentId);
+        }
+    }
+
+    private static ValueTask<(EngineCommand?, IResult?)> Transfer(DepositRequest body, Actor actor, TimeProvider clock, bool deposit)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var accountId = body.AccountId ?? string.Empty;
+        if (!Ids.LooksLike(Ids.AccountPrefix, accountId))
+        {
+            errors["accountId"] = ["must be an account id (acc_…)"];
+        }
+
+        var money = ParseAmount(body.Amount, "amount", errors);
+        var reference = body.Reference?.Trim() ?? string.Empty;
+        if (reference.Length is 0 or > 140)
+        {
+            errors["reference"] = ["must be 1 to 140 characters"];
+        }
+
+        if (errors.Count > 0)
+        {
+            return ValueTask.FromResult<(EngineCommand?, IResult?)>((null, Problems.Validation(errors)));
+        }
+
+        var now = clock.GetUtcNow();
+        EngineCommand command = deposit
+            ? new DepositCommand(new Deposit(Ids.New(Ids.DepositPrefix), accountId, money, reference, actor, now))
+            : new WithdrawCommand(new Withdraw(Ids.New(Ids.WithdrawalPrefix), accountId, money, reference, actor, now));
+        return ValueTask.FromResult<(EngineCommand?, IResult?)>((command, null));
+    }
+
+    private static async ValueTask<(EngineCommand?, IResult?)> PaymentAsync(PaymentRequest body, Actor actor, IDocumentStore store, TimeProvider clock, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var payer = body.PayerAccountId ?? string.Empty;
+        if (!Ids.LooksLike(Ids.AccountPrefix, payer))
+        {
+            errors["payerAccountId"] = ["must be an account id (acc_…)"];
+        }
+
+        if ((body.PayeeAccountId is null) == (body.PayeeUsername is null))
+        {
+            errors["payeeAccountId"] = ["give exactly one of payeeAccountId and payeeUsername"];
+        }
+        else if (body.PayeeAccountId is not null && !Ids.LooksLike(Ids.AccountPrefix, body.PayeeAccountId))
+        {
+            errors["payeeAccountId"] = ["must be an account id (acc_…)"];
+        }
+
+        var money = ParseAmount(body.Amount, "amount", errors);
+        var payeeCurrency = body.PayeeCurrency ?? body.Amount?.Currency ?? string.Empty;
+        if (body.PayeeCurrency is not null && !Currencies.IsWellFormed(body.PayeeCurrency))
+        {
+            errors["payeeCurrency"] = ["must be a three-letter ISO 4217 code"];
+        }
+
+        if (body.Purpose is not (MoneyDecider.Purchase or MoneyDecider.Personal))
+        {
+            errors["purpose"] = ["must be purchase or personal"];
+        }
+
+        if (body.Description is { Length: > 500 })
+        {
+            errors["description"] = ["must be at most 500 characters"];
+        }
+
+        if (body.Metadata is { } metadata && (metadata.Count > 20 || metadata.Any(kv => kv.Key.Length is 0 or > 40 || kv.Value is null || kv.Value.Length > 500)))
+        {
+            errors["metadata"] = ["at most 20 string entries, keys of 1 to 40 characters, values of at most 500"];
+        }
+
+        if (errors.Count > 0)
+        {
+            return (null, Problems.Validation(errors));
+        }
+
+        if (body.QuoteId is not null || (body.PayeeCurrency is not null && Currencies.TryGet(body.PayeeCurrency, out _) && body.PayeeCurrency != money.Currency))
+        {
+            return (null, Problems.Create(StatusCodes.Status422UnprocessableEntity, ErrorCodes.CurrencyNotSupported, "Currency conversion is not available.",
+                "Payments are in one currency for now: payeeCurrency must equal the amount's currency, and quotes are not offered yet."));
+        }
+
+        if (body.PayeeCurrency is not null && !Currencies.TryGet(body.PayeeCurrency, out _))
+        {
+            return (null, Problems.Create(StatusCodes.Status422UnprocessableEntity, ErrorCodes.CurrencyNotSupported, "Currency not supported.", "payeeCurrency is not a currency this ledger supports."));
+        }
+
+        var payee = body.PayeeAccountId;
+        if (payee is null)
+        {
+            if (AccountRulesUsername(body.PayeeUsername!) is not { } username)
+            {
+                return (null, Problems.NotFound("No account has that username."));
+            }
+
+            await using var session = store.QuerySession();
+            var claim = await session.LoadAsync<UsernameClaim>(username, ct);
+            if (claim is null)
+            {
+                return (null, Problems.NotFound("No account has that username."));
+            }
+
+            payee = claim.AccountId;
+        }
+
+        var pay = new Pay(Ids.New(Ids.PaymentPrefix), payer, payee, money, payeeCurrency, body.Purpose!, body.Description, body.Metadata, actor, clock.GetUtcNow());
+        return (new PayCommand(pay), null);
+    }
+
+    private static string? AccountRulesUsername(string raw) =>
+        Domain.Accounts.AccountRules.ValidateUsername(raw, out var normalized) is null ? normalized : null;
+
+    private static Money ParseAmount(AmountRequest? amount, string field, Dictionary<string, string[]> errors)
+    {
+        if (amount is null)
+        {
+            errors[field] = ["is required: {\"amount\": \"12.34\", \"currency\": \"USD\"}"];
+            return default;
+        }
+
+        var problem = Amounts.TryParse(amount.Amount, amount.Currency, out var money);
+        switch (problem)
+        {
+            case Amounts.Problem.None:
+                return money;
+            case Amounts.Problem.UnknownCurrency or Amounts.Problem.UnsupportedCurrency:
+                errors[field + ".currency"] = [Amounts.Describe(problem)];
+                return default;
+            default:
+                errors[field + ".amount"] = [Amounts.Describe(problem)];
+                return default;
+        }
+    }
+}

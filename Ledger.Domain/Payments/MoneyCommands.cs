@@ -1,0 +1,28 @@
+using Ledger.Domain.Common;
+
+namespace Ledger.Domain.Payments;
+
+public sealed record Deposit(string TransactionId, string AccountId, Money.Money Amount, string Reference, Actor Actor, DateTimeOffset At);
+
+public sealed record Withdraw(string TransactionId, string AccountId, Money.Money Amount, string Reference, Actor Actor, DateTimeOffset At);
+
+public sealed record Pay(
+    string PaymentId,
+    string PayerAccountId,
+    string PayeeAccountId,
+    Money.Money Amount,
+    string PayeeCurrency,
+    string Purpose,
+    string? Description,
+    IReadOnlyDictionary<string, string>? Metadata,
+    Actor Actor,
+    DateTimeOffset At);
+
+/// <summary>Cross-shard, to the payee's shard: credit what the payer's shard sent to transit.</summary>
+public sealed record CreditPayee(string PaymentId, string PayeeAccountId, Money.Money Amount, DateTimeOffset At);
+
+/// <summary>Cross-shard, back to the payer's shard: the credit was refused, return the money.</summary>
+public sealed record ReversePayment(string PaymentId, string PayerAccountId, Money.Money Amount, string Reason, DateTimeOffset At);
+
+/// <summary>What the payer's shard knows of a payee it does not own: enough to refuse early.</summary>
+public sealed record PayeeSnapshot(string Id, Accounts.AccountStatus Status);

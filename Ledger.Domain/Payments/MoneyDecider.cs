@@ -1,0 +1,189 @@
+using Ledger.Domain.Accounts;
+using Ledger.Domain.Common;
+using Ledger.Domain.Ledger;
+
+namespace Ledger.Domain.Payments;
+
+/// <summary>
+/// Decides money movements against the in-memory state of the accounts involved, and evolves that state.
+/// Pure: the engine passes in the accounts, the clock's reading and the risk assessor.
+/// </summary>
+public static class MoneyDecider
+{
+    public const string Purchase = "purchase";
+    public const string Personal = "personal";
+
+    public static Decision<MoneyEvent> Decide(AccountFunds? account, Deposit c)
+    {
+        if (Owned(account, c.Actor) is { } missing)
+        {
+            return missing;
+        }
+
+        if (Active(account!) is { } inactive)
+        {
+            return inactive;
+        }
+
+        var legs = Postings.Move(c.Amount.Currency, c.Amount.Minor, SystemAccounts.Settlement, Bucket.Available, c.AccountId, Bucket.Available);
+        return Decision<MoneyEvent>.Ok(new FundsDeposited(c.TransactionId, c.AccountId, c.Amount.Minor, c.Amount.Currency, c.Reference, Postings.AssertBalanced(legs), c.At));
+    }
+
+    public static Decision<MoneyEvent> Decide(AccountFunds? account, Withdraw c)
+    {
+        if (Owned(account, c.Actor) is { } missing)
+        {
+            return missing;
+        }
+
+        if (Active(account!) is { } inactive)
+        {
+            return inactive;
+        }
+
+        if (account!.BalanceIn(c.Amount.Currency).Available < c.Amount.Minor)
+        {
+            return InsufficientFunds(c.Amount.Currency);
+        }
+
+        var legs = Postings.Move(c.Amount.Currency, c.Amount.Minor, c.AccountId, Bucket.Available, SystemAccounts.Settlement, Bucket.Available);
+        return Decision<MoneyEvent>.Ok(new FundsWithdrawn(c.TransactionId, c.AccountId, c.Amount.Minor, c.Amount.Currency, c.Reference, Postings.AssertBalanced(legs), c.At));
+    }
+
+    /// <summary>
+    /// The payer's side of a payment: checks, reserve, risk decision, and — when approved — completion (payee in the
+    /// same shard, <paramref name="payeeInShard"/> given) or hand-off to transit (payee in another shard).
+    /// </summary>
+    public static Decision<MoneyEvent> Decide(AccountFunds? payer, PayeeSnapshot? payee, AccountFunds? payeeInShard, IRiskAssessor risk, Pay c)
+    {
+        if (Owned(payer, c.Actor) is { } missing)
+        {
+            return missing;
+        }
+
+        if (payee is null)
+        {
+            return DomainError.NotFound("No such payee account.");
+        }
+
+        if (c.PayerAccountId == c.PayeeAccountId)
+        {
+            return DomainError.Rule(ErrorCodes.PaymentToSelf, "A payment needs two different accounts.");
+        }
+
+        if (c.Purpose is not (Purchase or Personal))
+        {
+            return DomainError.Validation("purpose must be purchase or personal.");
+        }
+
+        if (c.PayeeCurrency != c.Amount.Currency)
+        {
+            return DomainError.Rule(ErrorCodes.CurrencyNotSupported, $"Paying in {c.Amount.Currency} to be received in {c.PayeeCurrency} needs currency conversion, which this ledger does not offer yet.");
+        }
+
+        if (Active(payer!) is { } inactive)
+        {
+            return inactive;
+        }
+
+        if (payee.Status != AccountStatus.Active)
+        {
+            return DomainError.Rule(ErrorCodes.AccountNotActive, "The payee account is not active.");
+        }
+
+        if (payer!.BalanceIn(c.Amount.Currency).Available < c.Amount.Minor)
+        {
+            return InsufficientFunds(c.Amount.Currency);
+        }
+
+        var (currency, amount) = (c.Amount.Currency, c.Amount.Minor);
+        var events = new List<MoneyEvent>(4)
+        {
+            new PaymentInitiated(c.PaymentId, c.PayerAccountId, c.PayeeAccountId, amount, currency, c.Purpose, c.Description, c.Metadata, c.Actor.Subject, c.At),
+            new PaymentFundsReserved(c.PaymentId, Postings.AssertBalanced(Postings.Move(currency, amount, c.PayerAccountId, Bucket.Available, c.PayerAccountId, Bucket.Pending)), c.At),
+        };
+        var decision = risk.Assess(payer, payee, c.Amount, c.At);
+        events.Add(new PaymentRiskAssessed(c.PaymentId, c.PayerAccountId, amount, currency, decision.Outcome, decision.ScoreBasisPoints, decision.Reasons, decision.Source, c.At));
+        switch (decision.Outcome)
+        {
+            case RiskOutcome.Reject:
+                events.Add(new PaymentRejected(c.PaymentId, decision.Reasons,
+                    Postings.AssertBalanced(Postings.Move(currency, amount, c.PayerAccountId, Bucket.Pending, c.PayerAccountId, Bucket.Available)), c.At));
+                break;
+            case RiskOutcome.Approve when payeeInShard is not null:
+                events.Add(new PaymentCompleted(c.PaymentId,
+                    Postings.AssertBalanced(Postings.Move(currency, amount, c.PayerAccountId, Bucket.Pending, c.PayeeAccountId, Bucket.Available)), c.At));
+                break;
+            case RiskOutcome.Approve:
+                events.Add(new PaymentSentToPayee(c.PaymentId, c.PayeeAccountId,
+                    Postings.AssertBalanced(Postings.Move(currency, amount, c.PayerAccountId, Bucket.Pending, SystemAccounts.Transit, Bucket.Available)), c.At));
+                break;
+            case RiskOutcome.Review:
+                break; // the reserve stays pending until support decides (fraud reviews)
+        }
+
+        return Decision<MoneyEvent>.Ok(events);
+    }
+
+    /// <summary>The payee's shard applies a cross-shard credit, or refuses it so the payer's shard reverses it.</summary>
+    public static Decision<MoneyEvent> Decide(AccountFunds? payee, CreditPayee c)
+    {
+        if (payee is null || payee.Status != AccountStatus.Active)
+        {
+            return Decision<MoneyEvent>.Ok(new PaymentCreditRefused(c.PaymentId, "the payee account is not active", c.At));
+        }
+
+        return Decision<MoneyEvent>.Ok(new PaymentCompleted(c.PaymentId,
+            Postings.AssertBalanced(Postings.Move(c.Amount.Currency, c.Amount.Minor, SystemAccounts.Transit, Bucket.Available, c.PayeeAccountId, Bucket.Available)), c.At));
+    }
+
+    public static Decision<MoneyEvent> Decide(ReversePayment c) =>
+        Decision<MoneyEvent>.Ok(new PaymentReversed(c.PaymentId, c.Reason,
+            Postings.AssertBalanced(Postings.Move(c.Amount.Currency, c.Amount.Minor, SystemAccounts.Transit, Bucket.Available, c.PayerAccountId, Bucket.Available)), c.At));
+
+    /// <summary>Applies one event to one account: its postings, its velocity, its entry count.</summary>
+    public static AccountFunds Evolve(AccountFunds account, MoneyEvent e)
+    {
+        var next = account;
+        foreach (var posting in e.Postings)
+        {
+            next = next.Apply(posting);
+        }
+
+        var entries = EntriesFor(account.Id, e).Count();
+        if (entries > 0)
+        {
+            next = next with { EntryCount = next.EntryCount + entries };
+        }
+
+        if (e is PaymentRiskAssessed { Outcome: not RiskOutcome.Reject } assessed && assessed.PayerAccountId == account.Id)
+        {
+            next = next with { Velocity = next.Velocity.Record(assessed.Currency, assessed.Amount, assessed.At) };
+        }
+
+        return next;
+    }
+
+    /// <summary>
+    /// The history entries an event makes for an account: one per currency whose total (available + pending + held)
+    /// it changes. Moves between an account's own buckets (reserve, release) change no total and make no entry.
+    /// </summary>
+    public static IEnumerable<(string Currency, long Amount)> EntriesFor(string accountId, MoneyEvent e) =>
+        e.Postings.Where(p => p.Account == accountId)
+            .GroupBy(p => p.Currency)
+            .Select(g => (g.Key, g.Sum(p => p.Amount)))
+            .Where(x => x.Item2 != 0);
+
+    private static DomainError? Owned(AccountFunds? account, Actor actor) =>
+        account is null || !(string.Equals(account.Owner, actor.Subject, StringComparison.Ordinal) && actor.CanOwnAccounts)
+            ? DomainError.NotFound("No such account.")
+            : null;
+
+    private static DomainError? Active(AccountFunds account) =>
+        account.Status == AccountStatus.Active
+            ? null
+            : DomainError.Rule(ErrorCodes.AccountNotActive, $"The account is {AccountStatuses.Name(account.Status)}.");
+
+    private static DomainError InsufficientFunds(string currency) =>
+        DomainError.Rule(ErrorCodes.InsufficientFunds, $"The available {currency} balance does not cover this amount.");
+}

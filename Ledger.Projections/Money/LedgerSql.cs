@@ -1,0 +1,116 @@
+using Npgsql;
+
+namespace Ledger.Projections.Money;
+
+/// <summary>
+/// The engine's two plain tables, outside Marten's documents because they are written with SQL Marten has no verb
+/// for: a version per shard that fences a second writer, and idempotency records inserted "on conflict do nothing".
+/// Created idempotently at start-up, after Marten has created the schema.
+/// </summary>
+public static class LedgerSql
+{
+    /// <summary>SQLSTATE raised when a batch's expected shard version is not the stored one.</summary>
+    public const string FencedSqlState = "LF001";
+
+    public static readonly string Schema = Store.LedgerStore.Schema;
+
+    public static string Ddl => $"""
+        create table if not exists {Schema}.shard_versions (
+            shard int primary key,
+            version bigint not null);
+
+        alter table {Schema}.shard_versions add column if not exists expected bigint;
+
+        -- The fence: every batch sets version = expected + 1 and says which version it expected. A writer whose
+        -- expectation is stale (another writer committed since it loaded) is refused, and its whole transaction with it.
+        -- A trigger rather than a function call, so the statement yields no result set inside Marten's batches.
+        create or replace function {Schema}.check_shard_version() returns trigger
+        language plpgsql as $fn$
+        begin
+            if NEW.expected is distinct from OLD.version then
+                raise exception 'ledger shard % was written by another writer (expected version %, found %)', OLD.shard, NEW.expected, OLD.version
+                    using errcode = '{FencedSqlState}';
+            end if;
+            return NEW;
+        end
+        $fn$;
+        create or replace trigger shard_versions_fence before update on {Schema}.shard_versions
+            for each row execute function {Schema}.check_shard_version();
+
+        create table if not exists {Schema}.idempotency_keys (
+            id text primary key,
+            request_hash text not null,
+            status_code int not null,
+            location text,
+            body text not null,
+            created_at timestamptz not null,
+            expires_at timestamptz not null);
+        create index if not exists idempotency_keys_expires_at on {Schema}.idempotency_keys (expires_at);
+        """;
+
+    public static readonly string AdvanceShard = $"update {Schema}.shard_versions set version = ?, expected = ? where shard = ?";
+
+    public static readonly string InsertIdempotency = $"insert into {Store.LedgerStore.Schema}.idempotency_keys (id, request_hash, status_code, location, body, created_at, expires_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (id) do nothing";
+
+    public static async Task EnsureAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        // Several hosts may start at once: serialise the DDL on an advisory lock.
+        await using (var tx = await connection.BeginTransactionAsync(ct))
+        {
+            await using (var lockCommand = new NpgsqlCommand("select pg_advisory_xact_lock(4201)", connection, tx))
+            {
+                await lockCommand.ExecuteNonQueryAsync(ct);
+            }
+
+            await using (var ddl = new NpgsqlCommand(Ddl, connection, tx))
+            {
+                await ddl.ExecuteNonQueryAsync(ct);
+            }
+
+            await tx.CommitAsync(ct);
+        }
+    }
+}
+
+/// <summary>A stored idempotency record: the exact response a retry gets back.</summary>
+public sealed record IdempotencyRecord(string Id, string RequestHash, int StatusCode, string? Location, string Body);
+
+public static class IdempotencyStore
+{
+    public static async Task<IReadOnlyList<IdempotencyRecord>> FindAsync(Marten.IDocumentStore store, string[] ids, CancellationToken ct)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(
+            $"select id, request_hash, status_code, location, body from {LedgerSql.Schema}.idempotency_keys where id = any(@ids) and expires_at > now()", connection);
+        command.Parameters.AddWithValue("ids", ids);
+        var found = new List<IdempotencyRecord>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            found.Add(new IdempotencyRecord(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
+        }
+
+        return found;
+    }
+
+    /// <summary>After <c>Prefer: wait</c>, the stored answer becomes the one the caller actually got.</summary>
+    public static async Task ReplaceBodyAsync(Marten.IDocumentStore store, string id, string body, CancellationToken ct)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand($"update {LedgerSql.Schema}.idempotency_keys set body = @body where id = @id", connection);
+        command.Parameters.AddWithValue("id", id);
+        command.Parameters.AddWithValue("body", body);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Deletes records past their retention; returns how many.</summary>
+    public static async Task<int> PurgeExpiredAsync(Marten.IDocumentStore store, CancellationToken ct)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand($"delete from {LedgerSql.Schema}.idempotency_keys where expires_at < now()", connection);
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+}

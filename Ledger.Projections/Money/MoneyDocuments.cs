@@ -1,0 +1,94 @@
+using Ledger.Domain.Ledger;
+
+namespace Ledger.Projections.Money;
+
+/// <summary>
+/// An account's balances, velocity and history count as the ledger engine last committed them. Written by the
+/// engine in the same transaction as the events that changed it; <see cref="Revision"/> counts those commits, so a
+/// cache can tell a fresh balance from a stale one. Rebuildable from the events (issue 7's replay compares them).
+/// </summary>
+public sealed class AccountBalances
+{
+    public string Id { get; set; } = string.Empty;
+    public Dictionary<string, Balance> Balances { get; set; } = new(StringComparer.Ordinal);
+    public Velocity Velocity { get; set; } = Velocity.None;
+    public long EntryCount { get; set; }
+    public long Revision { get; set; }
+}
+
+/// <summary>The payment as SPEC's API shows it, plus what the engine needs to finish it after a restart.</summary>
+public sealed class PaymentRecord
+{
+    public string Id { get; set; } = string.Empty;
+    public string Status { get; set; } = PaymentStatuses.Pending;
+    public string PayerAccountId { get; set; } = string.Empty;
+    public string PayeeAccountId { get; set; } = string.Empty;
+    public string PayerOwner { get; set; } = string.Empty;
+    public string PayeeOwner { get; set; } = string.Empty;
+    public long Amount { get; set; }
+    public string Currency { get; set; } = string.Empty;
+    public long SettledAmount { get; set; }
+    public string SettledCurrency { get; set; } = string.Empty;
+    public string Purpose { get; set; } = string.Empty;
+    public string? Description { get; set; }
+    public Dictionary<string, string>? Metadata { get; set; }
+    public int? RiskScoreBasisPoints { get; set; }
+    public List<string> Reasons { get; set; } = [];
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? CompletedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>Cross-shard progress: which shard must act next after a restart (see PaymentStatuses).</summary>
+    public int PayerShard { get; set; }
+    public int PayeeShard { get; set; }
+}
+
+public static class PaymentStatuses
+{
+    public const string Pending = "pending";
+    public const string InReview = "in_review";
+    public const string Completed = "completed";
+    public const string Rejected = "rejected";
+
+    /// <summary>Cross-shard: the money left the payer for transit and the payee's shard has not credited it yet.</summary>
+    public const string Processing = "processing";
+
+    /// <summary>Cross-shard: the payee's shard refused the credit; the payer's shard is returning the money.</summary>
+    public const string Reversing = "reversing";
+
+    /// <summary>The credit could not be applied and the money went back to the payer.</summary>
+    public const string Failed = "failed";
+
+    public static bool IsFinal(string status) => status is Completed or Rejected or Failed;
+}
+
+/// <summary>One line of an account's history (SPEC "History"): a change of the account's total in one currency.</summary>
+public sealed class LedgerEntry
+{
+    /// <summary><c>{accountId}:{seq}</c>: unique and ordered per account.</summary>
+    public string Id { get; set; } = string.Empty;
+    public string AccountId { get; set; } = string.Empty;
+    public long Seq { get; set; }
+    public string Kind { get; set; } = string.Empty;
+    public string? PaymentId { get; set; }
+    public string? TransactionId { get; set; }
+    public string Currency { get; set; } = string.Empty;
+    public long Amount { get; set; }
+    public long BalanceAfter { get; set; }
+    public string? Counterparty { get; set; }
+    public DateTimeOffset OccurredAt { get; set; }
+}
+
+/// <summary>A deposit or withdrawal, as <c>POST /v1/deposits</c> and <c>/v1/withdrawals</c> answer it.</summary>
+public sealed class TransactionRecord
+{
+    public string Id { get; set; } = string.Empty;
+    public string Kind { get; set; } = string.Empty;
+    public string AccountId { get; set; } = string.Empty;
+    public string Owner { get; set; } = string.Empty;
+    public long Amount { get; set; }
+    public string Currency { get; set; } = string.Empty;
+    public string Reference { get; set; } = string.Empty;
+    public long BalanceAfter { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}

@@ -1,0 +1,55 @@
+using Ledger.Domain.Payments;
+
+namespace Ledger.Projections.Money;
+
+/// <summary>How each payment event changes the payment's record. One definition, used by the engine and by replay.</summary>
+public static class PaymentRecords
+{
+    public static void Apply(PaymentRecord p, MoneyEvent e)
+    {
+        p.UpdatedAt = e.At;
+        switch (e)
+        {
+            case PaymentInitiated i:
+                p.Id = i.PaymentId;
+                p.PayerAccountId = i.PayerAccountId;
+                p.PayeeAccountId = i.PayeeAccountId;
+                p.Amount = i.Amount;
+                p.Currency = i.Currency;
+                p.SettledAmount = i.Amount;
+                p.SettledCurrency = i.Currency;
+                p.Purpose = i.Purpose;
+                p.Description = i.Description;
+                p.Metadata = i.Metadata is null ? null : new Dictionary<string, string>(i.Metadata);
+                p.CreatedAt = i.At;
+                p.Status = PaymentStatuses.Pending;
+                break;
+            case PaymentRiskAssessed r:
+                p.RiskScoreBasisPoints = r.ScoreBasisPoints;
+                p.Reasons = [.. r.Reasons];
+                if (r.Outcome == RiskOutcome.Review)
+                {
+                    p.Status = PaymentStatuses.InReview;
+                }
+
+                break;
+            case PaymentCompleted:
+                p.Status = PaymentStatuses.Completed;
+                p.CompletedAt = e.At;
+                break;
+            case PaymentRejected:
+                p.Status = PaymentStatuses.Rejected;
+                break;
+            case PaymentSentToPayee:
+                p.Status = PaymentStatuses.Processing;
+                break;
+            case PaymentCreditRefused refused:
+                p.Status = PaymentStatuses.Reversing;
+                p.Reasons = [.. p.Reasons, refused.Reason];
+                break;
+            case PaymentReversed:
+                p.Status = PaymentStatuses.Failed;
+                break;
+        }
+    }
+}
