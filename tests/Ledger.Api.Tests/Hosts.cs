@@ -4,7 +4,16 @@ using Ledger.QueryApi.Accounts;
 namespace Ledger.Api.Tests;
 
 /// <summary>CommandApi + QueryApi on a database of the test class's own (the subclass name names the database).</summary>
-public class ApiHosts : LedgerHosts<CreateAccountRequest, AccountViewCache>;
+public class ApiHosts : LedgerHosts<CreateAccountRequest, AccountViewCache>
+{
+    /// <summary>More than one shard everywhere, so cross-shard paths run in every test class.</summary>
+    protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [new("Engine:Shards", "4"), .. MoreSettings];
+
+    protected virtual IEnumerable<KeyValuePair<string, string?>> MoreSettings => [];
+
+    public Ledger.CommandApi.Engine.LedgerEngine Engine =>
+        (Ledger.CommandApi.Engine.LedgerEngine)Command.Services.GetService(typeof(Ledger.CommandApi.Engine.LedgerEngine))!;
+}
 
 public static class AccountFixtures
 {

@@ -2,7 +2,7 @@ namespace Ledger.Api.Tests.Platform;
 
 public class rate_limited_hosts : ApiHosts
 {
-    protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings =>
+    protected override IEnumerable<KeyValuePair<string, string?>> MoreSettings =>
     [
         new("RateLimiting:PermitsPerSecond", "1"),
         new("RateLimiting:Burst", "3"),
