@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Npgsql;
+
+namespace Ledger.Api.Tests.Money;
+
+public class bank_hosts : ApiHosts
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> MoreSettings =>
+    [
+        new("RateLimiting:PermitsPerSecond", "100000"),
+        new("RateLimiting:Burst", "100000"),
+    ];
+}
+
+/// <summary>
+/// The bank test (issue 3): 32 concurrent clients make thousands of random payments among 20 funded accounts over real
+/// HTTP, retrying some with the same Idempotency-Key, while a few withdrawals run too. Then the whole ledger is audited.
+/// </summary>
+public class bank_test(bank_hosts hosts) : IClassFixture<bank_hosts>
+{
+    private const int Accounts = 20;
+    private const int Clients = 32;
+    private const int PaymentsPerClient = 100;
+    private const long InitialDeposit = 500_00;
+
+    [Fact]
+    public async Task money_is_conserved_never_negative_and_every_acknowledged_payment_exists_exactly_once()
+    {
+        await using var factory = new HostFactory<Ledger.CommandApi.Accounts.CreateAccountRequest>(hosts.Settings(), "Development", hosts.Logs);
+        var port = FreePort();
+        factory.UseKestrel(port);
+        factory.StartServer();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        var owners = Enumerable.Range(0, Accounts).Select(i => $"bank-owner-{i}").ToArray();
+        var tokens = owners.ToDictionary(o => o, o => hosts.Token(o));
+        var accounts = new string[Accounts];
+        for (var i = 0; i < Accounts; i++)
+        {
+            var created = await SendAsync(http, tokens[owners[i]], HttpMethod.Post, "/v1/accounts",
+                $$"""{"username":"{{AccountFixtures.UniqueUsername("bank")}}","name":"Bank {{i}}","email":"bank{{i}}@example.com"}""", key: null);
+            accounts[i] = JsonDocument.Parse(created.Body).RootElement.GetProperty("id").GetString()!;
+            var deposit = await SendAsync(http, tokens[owners[i]], HttpMethod.Post, "/v1/deposits",
+                $$"""{"accountId":"{{accounts[i]}}","amount":{"amount":"{{InitialDeposit / 100}}.00","currency":"USD"},"reference":"opening"}""", Guid.NewGuid().ToString());
+            deposit.Status.Should().Be(201);
+        }
+
+        var firstAnswers = new ConcurrentDictionary<string, (int Status, string Body)>();
+        var retryMismatches = new ConcurrentBag<string>();
+        var created201 = new ConcurrentBag<string>();
+        long withdrawn = 0;
+        var statuses = new ConcurrentDictionary<int, int>();
+
+        await Task.WhenAll(Enumerable.Range(0, Clients).Select(c => Task.Run(async () =>
+        {
+            var random = new Random(c * 7919);
+            var retries = new List<(string Key, string Path, string Body, string Token)>();
+            for (var n = 0; n < PaymentsPerClient; n++)
+            {
+                var payer = random.Next(Accounts);
+                var token = tokens[owners[payer]];
+                var key = Guid.NewGuid().ToString();
+                string path, body;
+                if (random.Next(20) == 0)
+                {
+                    path = "/v1/withdrawals";
+                    body = $$"""{"accountId":"{{accounts[payer]}}","amount":{"amount":"1.00","currency":"USD"},"reference":"atm"}""";
+                }
+                else
+                {
+                    var payee = (payer + 1 + random.Next(Accounts - 1)) % Accounts;
+                    var cents = 1 + random.Next(5_000);
+                    path = "/v1/payments";
+                    body = $$"""{"payerAccountId":"{{accounts[payer]}}","payeeAccountId":"{{accounts[payee]}}","amount":{"amount":"{{cents / 100}}.{{cents % 100:00}}","currency":"USD"},"purpose":"personal"}""";
+                }
+
+                var answer = await SendAsync(http, token, HttpMethod.Post, path, body, key);
+                statuses.AddOrUpdate(answer.Status, 1, (_, v) => v + 1);
+                if (answer.Status == 201)
+                {
+                    firstAnswers[key] = answer;
+                    var id = JsonDocument.Parse(answer.Body).RootElement.GetProperty("id").GetString()!;
+                    created201.Add(id);
+                    if (path == "/v1/withdrawals")
+                    {
+                        Interlocked.Add(ref withdrawn, 100);
+                    }
+
+                    if (random.Next(4) == 0)
+                    {
+                        retries.Add((key, path, body, token));
+                    }
+                }
+
+                // Retry some earlier requests now, while other clients keep paying.
+                if (retries.Count > 0 && random.Next(3) == 0)
+                {
+                    var (k, p, b, t) = retries[random.Next(retries.Count)];
+                    var again = await SendAsync(http, t, HttpMethod.Post, p, b, k);
+                    if (again != firstAnswers[k])
+                    {
+                        retryMismatches.Add($"{k}: {again.Status} {again.Body} vs {firstAnswers[k].Status} {firstAnswers[k].Body}");
+                    }
+                }
+            }
+        })));
+
+        statuses.Keys.Should().OnlyContain(s => s == 201 || s == 422, "payments either happen or are refused for a business reason");
+        created201.Count.Should().BeGreaterThanOrEqualTo(2_500);
+        retryMismatches.Should().BeEmpty("every retry returns the original response");
+
+        await LedgerInvariants.WaitForSettlementAsync(hosts.ConnectionString);
+        await LedgerInvariants.AssertAsync(hosts.ConnectionString, new Dictionary<string, long> { ["USD"] = Accounts * InitialDeposit - withdrawn });
+
+        await using var connection = new NpgsqlConnection(hosts.ConnectionString);
+        await connection.OpenAsync();
+        var ids = created201.ToArray();
+        ids.Distinct().Should().HaveCount(ids.Length, "no two acknowledgements name the same payment");
+        var stored = await LedgerInvariants.RowsAsync(connection,
+            "select count(*) from ledger.mt_doc_paymentrecord where id = any(array[" + string.Join(',', ids.Where(i => i.StartsWith("pay_", StringComparison.Ordinal)).Select(i => $"'{i}'")) + "])");
+        ((long)stored[0][0]).Should().Be(ids.Count(i => i.StartsWith("pay_", StringComparison.Ordinal)), "every acknowledged payment is stored exactly once");
+        var allPayments = await LedgerInvariants.RowsAsync(connection, "select count(*) from ledger.mt_doc_paymentrecord");
+        ((long)allPayments[0][0]).Should().Be(ids.Count(i => i.StartsWith("pay_", StringComparison.Ordinal)), "no payment exists that nobody was told about");
+    }
+
+    private static async Task<(int Status, string Body)> SendAsync(HttpClient http, string token, HttpMethod method, string path, string json, string? key)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (key is not null)
+        {
+            request.Headers.Add("Idempotency-Key", key);
+        }
+
+        using var response = await http.SendAsync(request);
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
