@@ -12,7 +12,7 @@ public sealed record IdempotencyTicket(string RecordId, string RequestHash);
 /// A command's answer: a business-rule error (nothing written), or the response as stored for idempotent retries:
 /// status, Location and the exact JSON body.
 /// </summary>
-public sealed record EngineOutcome(DomainError? Error, int StatusCode, string? Location, string Body, PaymentRecord? Payment)
+public sealed record EngineOutcome(DomainError? Error, int StatusCode, string? Location, string Body, PaymentRecord? Payment, bool Replayed = false)
 {
     public static EngineOutcome Failed(DomainError error) => new(error, 0, null, string.Empty, null);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Ledger.Domain.Payments;
 using Ledger.Projections.Money;
 using Marten;
@@ -8,9 +9,10 @@ namespace Ledger.CommandApi.Engine;
 /// <summary>Section <c>Engine</c>.</summary>
 public sealed class EngineOptions
 {
-    /// <summary>How many single writers split the accounts between them. Changing it moves accounts between shards:
+    /// <summary>How many single writers split the accounts between them (default 2: one per core here; measured 1, 2 and 4
+    /// shards at 32 clients: 1,127, 1,136 and ~900 payments/s — more shards mean smaller batches). Changing it moves accounts between shards:
     /// do it with the engine stopped (every shard's in-flight payments are resumed from the store at start).</summary>
-    public int Shards { get; set; } = 4;
+    public int Shards { get; set; } = 2;
 
     /// <summary>Most commands decided and committed in one transaction (group commit).</summary>
     public int MaxBatch { get; set; } = 512;
@@ -127,6 +129,17 @@ public sealed class LedgerEngine : IHostedService, IAsyncDisposable
         Enqueue(command);
         return (T)(await command.Result.Task)!;
     }
+}
+
+/// <summary>The engine's meters (System.Diagnostics.Metrics, meter "Ledger.Engine"): watch them with dotnet-counters or
+/// export them with OpenTelemetry.</summary>
+public static class EngineMetrics
+{
+    public static readonly Meter Meter = new("Ledger.Engine");
+    public static readonly Counter<long> Batches = Meter.CreateCounter<long>("ledger.engine.batches", description: "Committed batches");
+    public static readonly Counter<long> Commands = Meter.CreateCounter<long>("ledger.engine.commands", description: "Commands decided");
+    public static readonly Histogram<double> CommitMilliseconds = Meter.CreateHistogram<double>("ledger.engine.commit.duration", "ms", "Time to commit one batch");
+    public static readonly Counter<long> Fenced = Meter.CreateCounter<long>("ledger.engine.fenced", description: "Batches refused because another writer had written the shard");
 }
 
 /// <summary>Lets <c>Prefer: wait</c> callers sleep until a payment reaches a final status (or in_review).</summary>

@@ -51,9 +51,13 @@ internal sealed partial class ShardWriter
             work.Answers.Add((command, outcome));
         }
 
+        EngineMetrics.Commands.Add(batch.Count);
         if (work.HasWrites)
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             await CommitAsync(work, ct);
+            EngineMetrics.CommitMilliseconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            EngineMetrics.Batches.Add(1);
             _version++;
             foreach (var (id, funds) in work.Staged)
             {
@@ -88,7 +92,7 @@ internal sealed partial class ShardWriter
         if (_recent.TryGet(ticket.RecordId, out var entry) || stored.TryGetValue(ticket.RecordId, out entry))
         {
             return entry.Hash == ticket.RequestHash
-                ? entry.Outcome
+                ? entry.Outcome with { Replayed = true }
                 : EngineOutcome.Failed(DomainError.Rule(ErrorCodes.IdempotencyKeyReused, "This Idempotency-Key was used with a different request."));
         }
 
@@ -392,8 +396,10 @@ internal sealed partial class ShardWriter
         }
 
         var stored = new Dictionary<string, (string Hash, EngineOutcome Outcome)>(StringComparer.Ordinal);
-        var tickets = batch.Select(c => c.Idempotency?.RecordId).OfType<string>().ToArray();
-        if (checkStoredIdempotency && tickets.Length > 0)
+        // Keys this writer has not answered itself may have been answered before a restart or by another writer:
+        // one lookup for the whole batch (the API does none per request).
+        var tickets = batch.Select(c => c.Idempotency?.RecordId).OfType<string>().Where(id => checkStoredIdempotency || !_recent.TryGet(id, out _)).ToArray();
+        if (tickets.Length > 0)
         {
             foreach (var record in await IdempotencyStore.FindAsync(_store, tickets, ct))
             {

@@ -140,6 +140,7 @@ internal sealed partial class ShardWriter
             // Another writer committed to this shard since we loaded it. Nothing of ours was written: reload
             // everything and decide the same commands again against the store's truth.
             _logger.LogWarning("Shard {Shard} was written by another writer; reloading and deciding the batch again.", Shard);
+            EngineMetrics.Fenced.Add(1);
             Forget();
             _version = await LoadVersionAsync(ct);
             await DecideAndCommitAsync(batch, checkStoredIdempotency: true, ct);

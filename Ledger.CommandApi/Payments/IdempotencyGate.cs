@@ -2,9 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Ledger.Domain.Common;
-using Ledger.Projections.Money;
 using Ledger.ServiceDefaults;
-using Marten;
 
 namespace Ledger.CommandApi.Payments;
 
@@ -12,10 +10,11 @@ namespace Ledger.CommandApi.Payments;
 /// SPEC "Idempotency", with Stripe's semantics: every money-moving POST needs <c>Idempotency-Key</c>; a retry with the
 /// same key and body gets the first response back (status, Location, body byte for byte), a different body gets 422,
 /// and a duplicate arriving while the first is in flight gets 409. Keys are scoped to the caller (token subject).
-/// The record itself is written by the engine in the same transaction as the events; this gate only looks it up and
-/// keeps concurrent duplicates in this process apart (across processes, the account's shard writer does).
+/// The record itself is written, and looked up, by the account's shard writer, in batches: the write in the same
+/// transaction as the events, the look-up once per batch. This gate only keeps concurrent duplicates in this process
+/// apart (409); across processes the shard writer does.
 /// </summary>
-public sealed class IdempotencyGate(IDocumentStore store)
+public sealed class IdempotencyGate
 {
     public const string Header = "Idempotency-Key";
     public const int MaxKeyLength = 255;
@@ -24,7 +23,7 @@ public sealed class IdempotencyGate(IDocumentStore store)
     public sealed record Ticketed(Engine.IdempotencyTicket Ticket, IDisposable Release);
 
     /// <summary>Either a ticket to go ahead with, or the answer to give now (stored response, 409, 422, 400).</summary>
-    public async Task<(Ticketed? Ticket, IResult? Answer)> EnterAsync(HttpRequest request, string subject, byte[] body, CancellationToken ct)
+    public (Ticketed? Ticket, IResult? Answer) Enter(HttpRequest request, string subject, byte[] body)
     {
         var key = request.Headers[Header].ToString();
         if (string.IsNullOrWhiteSpace(key))
@@ -45,21 +44,6 @@ public sealed class IdempotencyGate(IDocumentStore store)
         }
 
         var release = new Release(() => _inFlight.TryRemove(recordId, out _));
-        try
-        {
-            var stored = await IdempotencyStore.FindAsync(store, [recordId], ct);
-            if (stored.Count > 0)
-            {
-                release.Dispose();
-                return (null, stored[0].RequestHash == requestHash ? Replay(stored[0].StatusCode, stored[0].Location, stored[0].Body, replayed: true) : Reused());
-            }
-        }
-        catch
-        {
-            release.Dispose();
-            throw;
-        }
-
         return (new Ticketed(new Engine.IdempotencyTicket(recordId, requestHash), release), null);
     }
 

@@ -89,7 +89,7 @@ public static class MoneyEndpoints
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, ct);
         var bytes = buffer.ToArray();
-        var (ticket, answer) = await gate.EnterAsync(request, actor.Subject, bytes, ct);
+        var (ticket, answer) = gate.Enter(request, actor.Subject, bytes);
         if (answer is not null)
         {
             return answer;
@@ -137,7 +137,7 @@ public static class MoneyEndpoints
             return Problems.From(error);
         }
 
-        if (outcome.Payment is { } payment && store is not null && WaitSeconds(request) is { } wait && !Settled(payment.Status))
+        if (!outcome.Replayed && outcome.Payment is { } payment && store is not null && WaitSeconds(request) is { } wait && !Settled(payment.Status))
         {
             var final = await WaitForAsync(engine, store, payment.Id, wait, ct);
             if (final is not null && final.Status != payment.Status)
@@ -149,7 +149,7 @@ public static class MoneyEndpoints
             }
         }
 
-        return IdempotencyGate.Replay(outcome.StatusCode, outcome.Location, outcome.Body, replayed: false);
+        return IdempotencyGate.Replay(outcome.StatusCode, outcome.Location, outcome.Body, outcome.Replayed);
     }
 
     private static EngineCommand WithTicket(EngineCommand command, IdempotencyTicket ticket) => command switch

@@ -8,6 +8,19 @@ namespace Ledger.Projections.Accounts;
 /// definition of how an account changes.</summary>
 public partial class AccountStateProjection : SingleStreamProjection<AccountState, string>
 {
+    public AccountStateProjection()
+    {
+        // Only account events: payment and deposit streams share the store and must not cost this projection a lookup.
+        IncludeType<AccountOpened>();
+        IncludeType<AccountUsernameChanged>();
+        IncludeType<AccountNameChanged>();
+        IncludeType<AccountEmailChanged>();
+        IncludeType<AccountSuspended>();
+        IncludeType<AccountReactivated>();
+        IncludeType<AccountClosed>();
+        IncludeType<AccountPersonalDataErased>();
+    }
+
     public override AccountState? Evolve(AccountState? snapshot, string id, IEvent e) =>
         e.Data is AccountEvent accountEvent ? AccountDecider.Evolve(snapshot, accountEvent) : snapshot;
 }

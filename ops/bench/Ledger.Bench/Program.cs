@@ -14,14 +14,30 @@ using var http = new HttpClient(handler) { BaseAddress = new Uri(options.Url), T
 Console.WriteLine($"Ledger bench: {options.Scenario} against {options.Url}, {options.Rate}/s for {options.Seconds} s (+{options.WarmupSeconds} s warm-up), {options.Accounts} accounts");
 var clients = await Setup.AccountsAsync(http, options);
 
-var results = options.Scenario switch
+switch (options.Scenario)
 {
-    "account-edits" => await Run.OpenLoopAsync(options, (i, random) => Scenarios.EditAsync(http, clients, i, random)),
-    _ => throw new ArgumentException($"Unknown scenario '{options.Scenario}'. Known: account-edits."),
-};
-Report.Print(options, results);
+    case "account-edits":
+        Report.Print(options.Scenario, options.Rate, await Run.OpenLoopAsync(options, options.Rate, (i, random) => Scenarios.EditAsync(http, clients, i, random)));
+        break;
+    case "payments-uniform":
+    case "payments-hot":
+        await Setup.FundAsync(http, clients);
+        var hot = options.Scenario == "payments-hot";
+        Report.Print(options.Scenario + $" ({options.Concurrency} clients)", 0,
+            await Run.ClosedLoopAsync(options, (i, random) => Scenarios.PayAsync(http, clients, random, hot, wait: false)));
+        break;
+    case "mixed":
+        await Setup.FundAsync(http, clients);
+        var payments = Run.OpenLoopAsync(options, options.Rate, (i, random) => Scenarios.PayAsync(http, clients, random, hot: false, wait: true));
+        var edits = Run.OpenLoopAsync(options, options.EditRate, (i, random) => Scenarios.EditAsync(http, clients, i, random));
+        Report.Print("mixed: payments to final status", options.Rate, await payments);
+        Report.Print("mixed: account edits", options.EditRate, await edits);
+        break;
+    default:
+        throw new ArgumentException($"Unknown scenario '{options.Scenario}'. Known: account-edits, payments-uniform, payments-hot, mixed.");
+}
 
-internal sealed record BenchOptions(string Scenario, string Url, int Rate, int Seconds, int WarmupSeconds, int Accounts, int Subjects)
+internal sealed record BenchOptions(string Scenario, string Url, int Rate, int Seconds, int WarmupSeconds, int Accounts, int Subjects, int Concurrency, int EditRate)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -39,7 +55,9 @@ internal sealed record BenchOptions(string Scenario, string Url, int Rate, int S
             int.Parse(Get("seconds", "60"), CultureInfo.InvariantCulture),
             int.Parse(Get("warmup", "15"), CultureInfo.InvariantCulture),
             int.Parse(Get("accounts", "200"), CultureInfo.InvariantCulture),
-            int.Parse(Get("subjects", "20"), CultureInfo.InvariantCulture));
+            int.Parse(Get("subjects", "20"), CultureInfo.InvariantCulture),
+            int.Parse(Get("concurrency", "32"), CultureInfo.InvariantCulture),
+            int.Parse(Get("edit-rate", "100"), CultureInfo.InvariantCulture));
     }
 }
 
@@ -47,6 +65,22 @@ internal sealed record BenchAccount(string Id, AuthenticationHeaderValue Auth);
 
 internal static class Setup
 {
+    /// <summary>Gives every account enough to pay for the whole run.</summary>
+    public static async Task FundAsync(HttpClient http, List<BenchAccount> accounts)
+    {
+        foreach (var account in accounts)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/deposits")
+            {
+                Content = JsonContent.Create(new { accountId = account.Id, amount = new { amount = "1000000.00", currency = "USD" }, reference = "bench" }),
+            };
+            request.Headers.Authorization = account.Auth;
+            request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+            using var response = await http.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+        }
+    }
+
     public static async Task<List<BenchAccount>> AccountsAsync(HttpClient http, BenchOptions options)
     {
         var run = Guid.NewGuid().ToString("N")[..8];
@@ -80,6 +114,49 @@ internal static class Setup
 
 internal static class Scenarios
 {
+    /// <summary>A payment between two random accounts (or, when hot, 90% of them to account 0), 0.01–1.00 USD.</summary>
+    public static async Task<bool> PayAsync(HttpClient http, List<BenchAccount> accounts, Random random, bool hot, bool wait)
+    {
+        var payer = random.Next(1, accounts.Count);
+        var payee = hot && random.Next(10) < 9 ? 0 : random.Next(accounts.Count);
+        if (payee == payer)
+        {
+            payee = (payee + 1) % accounts.Count;
+        }
+
+        var cents = 1 + random.Next(100);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/payments")
+        {
+            Content = JsonContent.Create(new
+            {
+                payerAccountId = accounts[payer].Id,
+                payeeAccountId = accounts[payee].Id,
+                amount = new { amount = $"{cents / 100}.{cents % 100:00}", currency = "USD" },
+                purpose = "personal",
+            }),
+        };
+        request.Headers.Authorization = accounts[payer].Auth;
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        if (wait)
+        {
+            request.Headers.Add("Prefer", "wait=5");
+        }
+
+        using var response = await http.SendAsync(request);
+        if (!response.IsSuccessStatusCode)
+        {
+            return false;
+        }
+
+        if (!wait)
+        {
+            return true;
+        }
+
+        var status = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString();
+        return status == "completed";
+    }
+
     public static async Task<bool> EditAsync(HttpClient http, List<BenchAccount> accounts, long i, Random random)
     {
         var account = accounts[random.Next(accounts.Count)];
@@ -97,13 +174,54 @@ internal sealed record RunResult(LongHistogram Latency, long Ok, long Errors, do
 
 internal static class Run
 {
-    public static async Task<RunResult> OpenLoopAsync(BenchOptions options, Func<long, Random, Task<bool>> operation)
+    /// <summary>N clients each sending the next request as soon as the last is answered: throughput at that concurrency.</summary>
+    public static async Task<RunResult> ClosedLoopAsync(BenchOptions options, Func<long, Random, Task<bool>> operation)
+    {
+        var histogram = new LongHistogram(TimeStamp.Seconds(60), 3);
+        long ok = 0, errors = 0, counter = 0;
+        var clock = Stopwatch.StartNew();
+        var warmupEnd = TimeSpan.FromSeconds(options.WarmupSeconds);
+        var end = warmupEnd + TimeSpan.FromSeconds(options.Seconds);
+        await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(c => Task.Run(async () =>
+        {
+            var random = new Random(c);
+            while (clock.Elapsed < end)
+            {
+                var start = clock.ElapsedTicks;
+                var measured = clock.Elapsed >= warmupEnd;
+                bool success;
+                try
+                {
+                    success = await operation(Interlocked.Increment(ref counter), random);
+                }
+                catch (HttpRequestException)
+                {
+                    success = false;
+                }
+
+                if (!measured || clock.Elapsed >= end)
+                {
+                    continue;
+                }
+
+                lock (histogram)
+                {
+                    histogram.RecordValue((clock.ElapsedTicks - start) * 1_000_000 / Stopwatch.Frequency);
+                }
+
+                Interlocked.Increment(ref success ? ref ok : ref errors);
+            }
+        })));
+        return new RunResult(histogram, ok, errors, options.Seconds);
+    }
+
+    public static async Task<RunResult> OpenLoopAsync(BenchOptions options, int rate, Func<long, Random, Task<bool>> operation)
     {
         var histogram = new LongHistogram(TimeStamp.Seconds(60), 3);
         long ok = 0, errors = 0;
-        var total = (long)options.Rate * (options.Seconds + options.WarmupSeconds);
-        var warmup = (long)options.Rate * options.WarmupSeconds;
-        var interval = Stopwatch.Frequency / (double)options.Rate;
+        var total = (long)rate * (options.Seconds + options.WarmupSeconds);
+        var warmup = (long)rate * options.WarmupSeconds;
+        var interval = Stopwatch.Frequency / (double)rate;
         var inflight = new List<Task>();
         var clock = Stopwatch.StartNew();
         var measuredStart = 0L;
@@ -166,14 +284,21 @@ internal static class Run
 
 internal static class Report
 {
-    public static void Print(BenchOptions options, RunResult result)
+    private static bool _header;
+
+    public static void Print(string scenario, int targetRate, RunResult result)
     {
         static string Ms(long micros) => (micros / 1000.0).ToString("0.00", CultureInfo.InvariantCulture);
         var h = result.Latency;
-        Console.WriteLine();
-        Console.WriteLine("| scenario | target rate/s | achieved/s | ok | errors | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        if (!_header)
+        {
+            _header = true;
+            Console.WriteLine();
+            Console.WriteLine("| scenario | target rate/s | achieved/s | ok | errors | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        }
+
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {options.Scenario} | {options.Rate} | {(result.Ok + result.Errors) / result.ElapsedSeconds:0.0} | {result.Ok} | {result.Errors} | {Ms(h.GetValueAtPercentile(50))} | {Ms(h.GetValueAtPercentile(90))} | {Ms(h.GetValueAtPercentile(99))} | {Ms(h.GetValueAtPercentile(99.9))} | {Ms(h.GetMaxValue())} |"));
+            $"| {scenario} | {(targetRate == 0 ? "max" : targetRate.ToString(CultureInfo.InvariantCulture))} | {(result.Ok + result.Errors) / result.ElapsedSeconds:0.0} | {result.Ok} | {result.Errors} | {Ms(h.GetValueAtPercentile(50))} | {Ms(h.GetValueAtPercentile(90))} | {Ms(h.GetValueAtPercentile(99))} | {Ms(h.GetValueAtPercentile(99.9))} | {Ms(h.GetMaxValue())} |"));
     }
 }
