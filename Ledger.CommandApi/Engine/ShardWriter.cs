@@ -94,6 +94,14 @@ internal sealed partial class ShardWriter
                 Forget();
                 foreach (var command in batch)
                 {
+                    if (command is CreditCommand or ReverseCommand)
+                    {
+                        // The second half of a payment is owed, not requested: nobody waits for it, so it must not be
+                        // dropped. It is idempotent (it checks the payment's status), so try again shortly.
+                        RetryLater(command, ct);
+                        continue;
+                    }
+
                     command.Done.TrySetException(ex);
                     (command as ExclusiveCommand)?.Result.TrySetException(ex);
                 }
@@ -129,23 +137,34 @@ internal sealed partial class ShardWriter
         }
     }
 
+    /// <summary>How many times a fenced batch is decided again before its commands are refused (retryable 503).</summary>
+    private const int FencedAttempts = 5;
+
     private async Task ProcessAsync(List<EngineCommand> batch, CancellationToken ct)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await DecideAndCommitAsync(batch, checkStoredIdempotency: false, ct);
-        }
-        catch (Exception ex) when (IsFenced(ex))
-        {
-            // Another writer committed to this shard since we loaded it. Nothing of ours was written: reload
-            // everything and decide the same commands again against the store's truth.
-            _logger.LogWarning("Shard {Shard} was written by another writer; reloading and deciding the batch again.", Shard);
-            EngineMetrics.Fenced.Add(1);
-            Forget();
-            _version = await LoadVersionAsync(ct);
-            await DecideAndCommitAsync(batch, checkStoredIdempotency: true, ct);
+            try
+            {
+                await DecideAndCommitAsync(batch, checkStoredIdempotency: attempt > 1, ct);
+                return;
+            }
+            catch (Exception ex) when (IsFenced(ex) && attempt < FencedAttempts)
+            {
+                // Another writer committed to this shard since we loaded it. Nothing of ours was written: reload
+                // everything and decide the same commands again against the store's truth.
+                _logger.LogWarning("Shard {Shard} was written by another writer; reloading and deciding the batch again.", Shard);
+                EngineMetrics.Fenced.Add(1);
+                Forget();
+                _version = await LoadVersionAsync(ct);
+            }
         }
     }
+
+    private void RetryLater(EngineCommand command, CancellationToken ct) =>
+        _ = Task.Delay(TimeSpan.FromMilliseconds(50 + Random.Shared.Next(200)), ct)
+            .ContinueWith(_ => Enqueue(command is CreditCommand c ? new CreditCommand(c.Credit) : new ReverseCommand(((ReverseCommand)command).Reverse)),
+                ct, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
 
     private void Forget()
     {
