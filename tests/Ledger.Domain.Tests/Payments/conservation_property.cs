@@ -1,0 +1,430 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Text;
+using CsCheck;
+using Ledger.Domain.Accounts;
+using Ledger.Domain.Common;
+using Ledger.Domain.Ledger;
+using Ledger.Domain.Payments;
+
+namespace Ledger.Domain.Tests.Payments;
+
+/// <summary>
+/// Random command sequences over a handful of accounts, decided by <see cref="MoneyDecider"/> and evolved into a model
+/// of every account (customers and the system's own). After every step: each event's postings net to zero per
+/// currency, all accounts together hold zero per currency, no customer bucket is negative, customers hold exactly
+/// what was deposited minus what was withdrawn minus what is in transit, and each decision did what its outcome says.
+/// </summary>
+public class conservation_property
+{
+    private const string Actor = "alice";
+    private const int Iterations = 400;
+    private static readonly string[] AllCurrencies = ["USD", "JPY", "KWD"];
+    private static readonly Actor Acting = new(Actor, new HashSet<Role> { Role.Customer });
+
+    public sealed record Seed(bool Owned, AccountStatus Status);
+
+    public sealed record Limits(long? MaxPerPayment, long? MaxPerDay, long? ReviewAbove);
+
+    public abstract record Op;
+
+    public sealed record DepositOp(int Account, int Currency, long Amount) : Op;
+
+    public sealed record WithdrawOp(int Account, int Currency, long Amount) : Op;
+
+    /// <summary><paramref name="Payee"/> may point one past the accounts: a payee nobody knows.</summary>
+    public sealed record PayOp(int Payer, int Payee, int Currency, long Amount, bool SameShard, bool OtherPayeeCurrency, bool OddPurpose) : Op;
+
+    /// <summary>The payee's shard gets round to one payment in transit: it credits it, or refuses and it is reversed.</summary>
+    public sealed record DeliverOp(int Pick) : Op;
+
+    /// <summary>Support suspends or reactivates an account (what makes a later cross-shard credit bounce).</summary>
+    public sealed record StatusOp(int Account, AccountStatus Status) : Op;
+
+    public sealed record Step(int Seconds, Op Op);
+
+    public sealed record Scenario(Seed[] Accounts, string[] Currencies, Limits[] Limits, int? MaxPerMinute, Step[] Steps)
+    {
+        public override string ToString()
+        {
+            var text = new StringBuilder();
+            text.Append("accounts: ").AppendJoin(", ", Accounts.Select((a, i) => $"{i}={(a.Owned ? Actor : "bob")}/{a.Status}")).AppendLine();
+            text.Append("currencies: ").AppendJoin(", ", Currencies.Select((c, i) => $"{c} {Limits[i]}")).Append(", per minute ").Append(MaxPerMinute?.ToString() ?? "-").AppendLine();
+            foreach (var step in Steps)
+            {
+                text.Append("  +").Append(step.Seconds).Append("s ").Append(step.Op).AppendLine();
+            }
+
+            return text.ToString();
+        }
+    }
+
+    /// <summary>What the run saw, over all samples, so the test can tell it really explored every path.</summary>
+    private sealed class Coverage
+    {
+        public static readonly string[] MustSee =
+        [
+            "deposited", "withdrawn", "approved in shard", "sent to payee", "reviewed", "rejected", "credited", "reversed",
+            "insufficient funds", "refused: " + ErrorCodes.NotFound, "refused: " + ErrorCodes.AccountNotActive,
+            "refused: " + ErrorCodes.PaymentToSelf, "refused: " + ErrorCodes.CurrencyNotSupported, "refused: " + ErrorCodes.ValidationFailed,
+        ];
+
+        public ConcurrentDictionary<string, int> Seen { get; } = new();
+
+        public void Count(string what) => Seen.AddOrUpdate(what, 1, (_, n) => n + 1);
+    }
+
+    private static readonly Gen<long> Amount = Gen.Frequency(
+        (3, Gen.Long[1, 1_000]),
+        (5, Gen.Long[1_000, 50_000]),
+        (1, Gen.Long[50_000, 500_000]));
+
+    private static readonly Gen<long?> Limit = Gen.Frequency(
+        (1, Gen.Const((long?)null)),
+        (1, Gen.Long[1_000, 100_000].Select(l => (long?)l)));
+
+    private static readonly Gen<Op> Ops = Gen.Frequency<Op>(
+        (4, Gen.Select(Gen.Int[0, 5], Gen.Int[0, 2], Amount.Select(a => a * 3), (a, c, m) => (Op)new DepositOp(a, c, m))),
+        (2, Gen.Select(Gen.Int[0, 5], Gen.Int[0, 2], Amount, (a, c, m) => (Op)new WithdrawOp(a, c, m))),
+        (7, Gen.Select(Gen.Int[0, 5], Gen.Int[0, 6], Gen.Int[0, 2], Amount, Gen.Bool, Gen.Int[0, 19], Gen.Int[0, 29],
+            (p, q, c, m, same, odd, purpose) => (Op)new PayOp(p, q, c, m, same, odd == 0, purpose == 0))),
+        (3, Gen.Int[0, 20].Select(i => (Op)new DeliverOp(i))),
+        (1, Gen.Select(Gen.Int[0, 5], Gen.Int[0, 2], (a, s) => (Op)new StatusOp(a, s == 0 ? AccountStatus.Active : AccountStatus.Suspended))));
+
+    private static readonly Gen<int> Seconds = Gen.Frequency(
+        (8, Gen.Int[0, 20]),
+        (2, Gen.Int[20, 120]),
+        (1, Gen.Int[3_600, 86_400]));
+
+    public static readonly Gen<Scenario> Scenarios =
+        from accounts in Gen.Select(Gen.Int[0, 9], Gen.Int[0, 9], (o, s) => new Seed(o < 7, s < 8 ? AccountStatus.Active : AccountStatus.Suspended)).Array[3, 6]
+        from mask in Gen.Int[1, 7]
+        from limits in Gen.Select(Limit, Limit, Limit, (p, d, r) => new Limits(p, d, r)).Array[3]
+        from perMinute in Gen.Frequency((3, Gen.Const((int?)null)), (1, Gen.Int[1, 5].Select(i => (int?)i)))
+        from steps in Gen.Select(Seconds, Ops, (s, o) => new Step(s, o)).Array[1, 200]
+        let currencies = AllCurrencies.Where((_, i) => ((mask >> i) & 1) == 1).ToArray()
+        select new Scenario(accounts, currencies, limits.Take(currencies.Length).ToArray(), perMinute, steps);
+
+    [Fact]
+    public void money_is_neither_created_nor_destroyed()
+    {
+        var coverage = new Coverage();
+        Scenarios.Sample(s => Run(s, coverage), iter: Iterations, print: s => s.ToString());
+
+        Console.Error.WriteLine("COVERAGE " + string.Join(", ", coverage.Seen.OrderByDescending(x => x.Value)));
+        coverage.Seen.Keys.Should().Contain(Coverage.MustSee, "every path should have been explored: {0}", string.Join(", ", coverage.Seen));
+    }
+
+    [Fact]
+    public void the_checks_catch_money_appearing_from_nowhere()
+    {
+        // A decider fault injected between deciding and evolving: a deposit that credits the customer twice.
+        static MoneyEvent Fault(MoneyEvent e) => e is FundsDeposited d ? d with { Legs = [.. d.Legs, d.Legs[1]] } : e;
+        var run = () => Scenarios.Sample(s => Run(s, new Coverage(), Fault), iter: 50, threads: 1);
+        Console.Error.WriteLine("FAULT1 " + run.Should().Throw<Exception>().Which.ToString()[..3000]);
+    }
+
+    [Fact]
+    public void the_checks_catch_a_rejection_that_forgets_to_release_the_reserve()
+    {
+        static MoneyEvent Fault(MoneyEvent e) => e is PaymentRejected r ? r with { Legs = [] } : e;
+        var run = () => Scenarios.Sample(s => Run(s, new Coverage(), Fault), iter: 200, threads: 1);
+        Console.Error.WriteLine("FAULT2 " + run.Should().Throw<Exception>().Which.ToString()[..3000]);
+    }
+
+    /// <summary>Plays one scenario, checking the properties after every step. Throws on the first violation.</summary>
+    private static void Run(Scenario scenario, Coverage coverage, Func<MoneyEvent, MoneyEvent>? fault = null)
+    {
+        var world = new World(scenario, fault ?? (e => e));
+        var now = MoneySpec.T0;
+        var n = 0;
+        foreach (var step in scenario.Steps)
+        {
+            now = now.AddSeconds(step.Seconds);
+            var what = world.Play(step.Op, now, $"op{n++}");
+            coverage.Count(what);
+            world.CheckInvariants(step);
+        }
+    }
+
+    private sealed record InFlight(string PaymentId, string Payer, string Payee, Money.Money Amount);
+
+    private sealed class World
+    {
+        private readonly string[] ids;
+        private readonly string[] currencies;
+        private readonly IRiskAssessor risk;
+        private readonly Func<MoneyEvent, MoneyEvent> fault;
+        private readonly Dictionary<string, AccountFunds> accounts = [];
+        private readonly Dictionary<(string Account, string Currency), long> posted = [];
+        private readonly Dictionary<string, long> deposited = [];
+        private readonly Dictionary<string, long> withdrawn = [];
+        private readonly List<InFlight> inFlight = [];
+
+        public World(Scenario s, Func<MoneyEvent, MoneyEvent> fault)
+        {
+            this.fault = fault;
+            currencies = s.Currencies;
+            ids = s.Accounts.Select((_, i) => $"acc_{i}").ToArray();
+            for (var i = 0; i < ids.Length; i++)
+            {
+                accounts[ids[i]] = MoneySpec.Account(ids[i], s.Accounts[i].Owned ? Actor : "bob", s.Accounts[i].Status);
+            }
+
+            accounts[SystemAccounts.Settlement] = MoneySpec.Account(SystemAccounts.Settlement, "system");
+            accounts[SystemAccounts.Transit] = MoneySpec.Account(SystemAccounts.Transit, "system");
+
+            static Dictionary<string, long> Of(string[] currencies, Limits[] limits, Func<Limits, long?> pick) =>
+                currencies.Zip(limits).Where(x => pick(x.Second) is not null).ToDictionary(x => x.First, x => pick(x.Second)!.Value);
+            risk = new RulesRiskAssessor(new RiskPolicy(
+                Of(s.Currencies, s.Limits, l => l.MaxPerPayment),
+                Of(s.Currencies, s.Limits, l => l.MaxPerDay),
+                Of(s.Currencies, s.Limits, l => l.ReviewAbove),
+                s.MaxPerMinute));
+        }
+
+        public string Play(Op op, DateTimeOffset now, string id) => op switch
+        {
+            DepositOp d => Deposit(d, now, id),
+            WithdrawOp w => Withdraw(w, now, id),
+            PayOp p => Pay(p, now, id),
+            DeliverOp d => Deliver(d, now),
+            StatusOp s => SetStatus(s),
+            _ => throw new ArgumentOutOfRangeException(nameof(op)),
+        };
+
+        private string Deposit(DepositOp d, DateTimeOffset now, string id)
+        {
+            var (account, money) = (accounts[Id(d.Account)], Money(d.Currency, d.Amount));
+            var decision = MoneyDecider.Decide(account, new Deposit(id, account.Id, money, "ref", Acting, now));
+            if (decision.IsError)
+            {
+                return Refused(decision);
+            }
+
+            Allowed(account, "deposit");
+            Apply(decision);
+            deposited[money.Currency] = deposited.GetValueOrDefault(money.Currency) + money.Minor;
+            return "deposited";
+        }
+
+        private string Withdraw(WithdrawOp w, DateTimeOffset now, string id)
+        {
+            var (account, money) = (accounts[Id(w.Account)], Money(w.Currency, w.Amount));
+            var decision = MoneyDecider.Decide(account, new Withdraw(id, account.Id, money, "ref", Acting, now));
+            if (decision.IsError)
+            {
+                if (decision.Error!.Code == ErrorCodes.InsufficientFunds)
+                {
+                    account.BalanceIn(money.Currency).Available.Should().BeLessThan(money.Minor, "insufficient funds only when they are");
+                }
+
+                return Refused(decision);
+            }
+
+            Allowed(account, "withdrawal");
+            account.BalanceIn(money.Currency).Available.Should().BeGreaterThanOrEqualTo(money.Minor, "a withdrawal is covered by the available balance");
+            Apply(decision);
+            withdrawn[money.Currency] = withdrawn.GetValueOrDefault(money.Currency) + money.Minor;
+            return "withdrawn";
+        }
+
+        private string Pay(PayOp p, DateTimeOffset now, string id)
+        {
+            var payer = accounts[Id(p.Payer)];
+            var payeeId = p.Payee % (ids.Length + 1) < ids.Length ? ids[p.Payee % (ids.Length + 1)] : "acc_nobody";
+            var payee = accounts.GetValueOrDefault(payeeId);
+            var money = Money(p.Currency, p.Amount);
+            var payeeCurrency = p.OtherPayeeCurrency ? currencies.Concat(AllCurrencies).First(c => c != money.Currency) : money.Currency;
+            var command = new Pay(id, payer.Id, payeeId, money, payeeCurrency, p.OddPurpose ? "gift" : MoneyDecider.Purchase, null, null, Acting, now);
+            var decision = MoneyDecider.Decide(payer, payee is null ? null : new PayeeSnapshot(payee.Id, payee.Status), p.SameShard ? payee : null, risk, command);
+            if (decision.IsError)
+            {
+                if (decision.Error!.Code == ErrorCodes.InsufficientFunds)
+                {
+                    payer.BalanceIn(money.Currency).Available.Should().BeLessThan(money.Minor, "insufficient funds only when they are");
+                }
+
+                return Refused(decision);
+            }
+
+            // Nothing that breaks a rule gets through.
+            Allowed(payer, "payment");
+            payee.Should().NotBeNull("an unknown payee is refused");
+            payee!.Status.Should().Be(AccountStatus.Active, "an inactive payee is refused");
+            payee.Id.Should().NotBe(payer.Id, "a payment to self is refused");
+            payeeCurrency.Should().Be(money.Currency, "currency conversion is refused");
+            payer.BalanceIn(money.Currency).Available.Should().BeGreaterThanOrEqualTo(money.Minor, "a payment is covered by the available balance");
+
+            var types = decision.Events.Select(e => e.GetType()).ToList();
+            types.Take(3).Should().Equal(typeof(PaymentInitiated), typeof(PaymentFundsReserved), typeof(PaymentRiskAssessed));
+            var outcome = decision.Events.OfType<PaymentRiskAssessed>().Single().Outcome;
+            var before = Snapshot();
+            Apply(decision);
+            var after = Snapshot();
+            var c = money.Currency;
+            var a = money.Minor;
+
+            switch (outcome)
+            {
+                case RiskOutcome.Reject:
+                    types.Skip(3).Should().Equal(typeof(PaymentRejected));
+                    Changes(before, after).Should().BeEmpty("a rejected payment leaves every balance as it was");
+                    return "rejected";
+                case RiskOutcome.Review:
+                    types.Should().HaveCount(3, "a payment under review waits");
+                    Changes(before, after).Should().BeEquivalentTo(new[] { (payer.Id, c, new Balance(-a, a, 0)) }, "the amount waits in the payer's pending");
+                    return "reviewed";
+                case RiskOutcome.Approve when p.SameShard:
+                    types.Skip(3).Should().Equal(typeof(PaymentCompleted));
+                    Changes(before, after).Should().BeEquivalentTo(new[] { (payer.Id, c, new Balance(-a, 0, 0)), (payee.Id, c, new Balance(a, 0, 0)) });
+                    return "approved in shard";
+                default:
+                    types.Skip(3).Should().Equal(typeof(PaymentSentToPayee));
+                    Changes(before, after).Should().BeEquivalentTo(new[] { (payer.Id, c, new Balance(-a, 0, 0)), (SystemAccounts.Transit, c, new Balance(a, 0, 0)) });
+                    inFlight.Add(new InFlight(id, payer.Id, payee.Id, money));
+                    return "sent to payee";
+            }
+        }
+
+        private string Deliver(DeliverOp d, DateTimeOffset now)
+        {
+            if (inFlight.Count == 0)
+            {
+                return "nothing in flight";
+            }
+
+            var payment = inFlight[d.Pick % inFlight.Count];
+            inFlight.Remove(payment);
+            var payee = accounts[payment.Payee];
+            var credit = MoneyDecider.Decide(payee, new CreditPayee(payment.PaymentId, payment.Payee, payment.Amount, now));
+            credit.Error.Should().BeNull();
+            var single = credit.Events.Should().ContainSingle().Subject;
+            if (payee.Status == AccountStatus.Active)
+            {
+                single.Should().BeOfType<PaymentCompleted>("an active payee takes the credit");
+                var before = Snapshot();
+                Apply(credit);
+                Changes(before, Snapshot()).Should().BeEquivalentTo(new[]
+                {
+                    (SystemAccounts.Transit, payment.Amount.Currency, new Balance(-payment.Amount.Minor, 0, 0)),
+                    (payment.Payee, payment.Amount.Currency, new Balance(payment.Amount.Minor, 0, 0)),
+                });
+                return "credited";
+            }
+
+            var refused = single.Should().BeOfType<PaymentCreditRefused>("an inactive payee refuses the credit").Subject;
+            Apply(credit);
+            var reverse = MoneyDecider.Decide(new ReversePayment(payment.PaymentId, payment.Payer, payment.Amount, refused.Reason, now));
+            reverse.Events.Should().ContainSingle().Which.Should().BeOfType<PaymentReversed>();
+            var beforeReverse = Snapshot();
+            Apply(reverse);
+            Changes(beforeReverse, Snapshot()).Should().BeEquivalentTo(new[]
+            {
+                (SystemAccounts.Transit, payment.Amount.Currency, new Balance(-payment.Amount.Minor, 0, 0)),
+                (payment.Payer, payment.Amount.Currency, new Balance(payment.Amount.Minor, 0, 0)),
+            });
+            return "reversed";
+        }
+
+        private string SetStatus(StatusOp s)
+        {
+            var id = Id(s.Account);
+            accounts[id] = accounts[id] with { Status = s.Status };
+            return "status changed";
+        }
+
+        private static string Refused(Decision<MoneyEvent> decision)
+        {
+            decision.Events.Should().BeEmpty("a refused command decides no events");
+            return decision.Error!.Code == ErrorCodes.InsufficientFunds ? "insufficient funds" : "refused: " + decision.Error.Code;
+        }
+
+        private static void Allowed(AccountFunds account, string what)
+        {
+            account.Owner.Should().Be(Actor, "a {0} from an account the actor does not own is refused", what);
+            account.Status.Should().Be(AccountStatus.Active, "a {0} on an inactive account is refused", what);
+        }
+
+        /// <summary>Evolves every account the model knows through every event, and keeps an independent sum of postings.</summary>
+        private void Apply(Decision<MoneyEvent> decision)
+        {
+            foreach (var decided in decision.Events)
+            {
+                var e = fault(decided);
+                foreach (var group in e.Postings.GroupBy(p => p.Currency))
+                {
+                    group.Sum(p => p.Amount).Should().Be(0, "every event's postings net to zero in {0} ({1})", group.Key, e.GetType().Name);
+                }
+
+                foreach (var posting in e.Postings)
+                {
+                    accounts.Should().ContainKey(posting.Account, "postings only touch accounts that exist");
+                    posted[(posting.Account, posting.Currency)] = posted.GetValueOrDefault((posting.Account, posting.Currency)) + posting.Amount;
+                }
+
+                var touched = e.Postings.Select(p => p.Account).ToHashSet();
+                foreach (var id in accounts.Keys.ToList())
+                {
+                    var before = accounts[id];
+                    var after = MoneyDecider.Evolve(before, e);
+                    if (!touched.Contains(id))
+                    {
+                        after.Balances.Should().Equal(before.Balances, "{0} does not touch {1}", e.GetType().Name, id);
+                    }
+
+                    var changedTotals = currencies.Concat(AllCurrencies).Distinct().Count(c => after.BalanceIn(c).Total != before.BalanceIn(c).Total);
+                    (after.EntryCount - before.EntryCount).Should().Be(changedTotals, "one history entry per currency whose total changed ({0} on {1})", e.GetType().Name, id);
+                    accounts[id] = after;
+                }
+            }
+        }
+
+        public void CheckInvariants(Step step)
+        {
+            foreach (var currency in AllCurrencies)
+            {
+                var all = accounts.Values.Sum(a => a.BalanceIn(currency).Total);
+                all.Should().Be(0, "all accounts together hold nothing in {0} (after {1})", currency, step);
+
+                var customers = accounts.Values.Where(a => !SystemAccounts.IsSystem(a.Id)).Sum(a => a.BalanceIn(currency).Total);
+                var transit = accounts[SystemAccounts.Transit].BalanceIn(currency).Total;
+                customers.Should().Be(
+                    deposited.GetValueOrDefault(currency) - withdrawn.GetValueOrDefault(currency) - transit,
+                    "customers hold deposits minus withdrawals minus what is in transit in {0} (after {1})", currency, step);
+                transit.Should().Be(inFlight.Where(f => f.Amount.Currency == currency).Sum(f => f.Amount.Minor), "transit holds exactly the payments in flight");
+                accounts[SystemAccounts.Settlement].BalanceIn(currency).Total.Should().Be(withdrawn.GetValueOrDefault(currency) - deposited.GetValueOrDefault(currency));
+            }
+
+            foreach (var account in accounts.Values)
+            {
+                foreach (var (currency, balance) in account.Balances)
+                {
+                    balance.Total.Should().Be(posted.GetValueOrDefault((account.Id, currency)), "the balance is the sum of its postings");
+                    if (!SystemAccounts.IsSystem(account.Id))
+                    {
+                        balance.Available.Should().BeGreaterThanOrEqualTo(0, "{0} available {1} (after {2})", account.Id, currency, step);
+                        balance.Pending.Should().BeGreaterThanOrEqualTo(0, "{0} pending {1} (after {2})", account.Id, currency, step);
+                        balance.Held.Should().BeGreaterThanOrEqualTo(0, "{0} held {1} (after {2})", account.Id, currency, step);
+                    }
+                }
+            }
+        }
+
+        private ImmutableDictionary<string, AccountFunds> Snapshot() => accounts.ToImmutableDictionary();
+
+        private static List<(string Account, string Currency, Balance Change)> Changes(
+            ImmutableDictionary<string, AccountFunds> before, ImmutableDictionary<string, AccountFunds> after) =>
+            [.. after.Values
+                .SelectMany(a => a.Balances.Keys.Concat(before[a.Id].Balances.Keys).Distinct().Select(c =>
+                {
+                    var (was, @is) = (before[a.Id].BalanceIn(c), a.BalanceIn(c));
+                    return (a.Id, c, new Balance(@is.Available - was.Available, @is.Pending - was.Pending, @is.Held - was.Held));
+                }))
+                .Where(x => !x.Item3.IsZero)];
+
+        private string Id(int index) => ids[index % ids.Length];
+
+        private Money.Money Money(int currency, long amount) => new(amount, currencies[currency % currencies.Length]);
+    }
+}
