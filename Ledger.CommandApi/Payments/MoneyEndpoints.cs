@@ -117,39 +117,51 @@ public static class MoneyEndpoints
             return problem;
         }
 
-        var idempotent = (EngineCommand)command!;
-        var withTicket = WithTicket(idempotent, ticket.Ticket);
-        EngineOutcome outcome;
+        var withTicket = WithTicket(command!, ticket.Ticket);
+        var wait = withTicket is PayCommand ? WaitSeconds(request) : null;
+        // Registered before the engine sees the payment, so its settlement cannot slip past us unseen.
+        var settled = wait is not null ? engine.Waiters.Register(((PayCommand)withTicket).Pay.PaymentId) : null;
         try
         {
-            outcome = await engine.SubmitAsync(withTicket);
-        }
-        catch (Exception ex) when (ex is ShardMovedException or Npgsql.NpgsqlException or Marten.Exceptions.MartenCommandException or InvalidOperationException)
-        {
-            // Nothing was acknowledged; the same Idempotency-Key is safe to retry.
-            http.Response.Headers.RetryAfter = "1";
-            return Problems.Create(StatusCodes.Status503ServiceUnavailable, "try_again", "Please retry.",
-                "The ledger could not commit this request; nothing was applied. Retry with the same Idempotency-Key.");
-        }
-
-        if (outcome.Error is { } error)
-        {
-            return Problems.From(error);
-        }
-
-        if (!outcome.Replayed && outcome.Payment is { } payment && store is not null && WaitSeconds(request) is { } wait && !Settled(payment.Status))
-        {
-            var final = await WaitForAsync(engine, store, payment.Id, wait, ct);
-            if (final is not null && final.Status != payment.Status)
+            EngineOutcome outcome;
+            try
             {
-                var body2 = JsonSerializer.Serialize(MoneyViews.Render(final), HostingDefaults.ResponseJson);
-                await IdempotencyStore.ReplaceBodyAsync(store, ticket.Ticket.RecordId, body2, ct);
-                http.Response.Headers["Preference-Applied"] = $"wait={wait}";
-                return IdempotencyGate.Replay(outcome.StatusCode, outcome.Location, body2, replayed: false);
+                outcome = await engine.SubmitAsync(withTicket);
+            }
+            catch (Exception ex) when (ex is ShardMovedException or Npgsql.NpgsqlException or Marten.Exceptions.MartenCommandException or InvalidOperationException)
+            {
+                // Nothing was acknowledged; the same Idempotency-Key is safe to retry.
+                http.Response.Headers.RetryAfter = "1";
+                return Problems.Create(StatusCodes.Status503ServiceUnavailable, "try_again", "Please retry.",
+                    "The ledger could not commit this request; nothing was applied. Retry with the same Idempotency-Key.");
+            }
+
+            if (outcome.Error is { } error)
+            {
+                return Problems.From(error);
+            }
+
+            if (!outcome.Replayed && outcome.Payment is { } payment && store is not null && settled is not null && !Settled(payment.Status))
+            {
+                var final = await WaitForAsync(engine, store, payment.Id, settled, wait!.Value, ct);
+                if (final is not null && final.Status != payment.Status)
+                {
+                    var body2 = JsonSerializer.Serialize(MoneyViews.Render(final), HostingDefaults.ResponseJson);
+                    await IdempotencyStore.ReplaceBodyAsync(store, ticket.Ticket.RecordId, body2, ct);
+                    http.Response.Headers["Preference-Applied"] = $"wait={wait}";
+                    return IdempotencyGate.Replay(outcome.StatusCode, outcome.Location, body2, replayed: false);
+                }
+            }
+
+            return IdempotencyGate.Replay(outcome.StatusCode, outcome.Location, outcome.Body, outcome.Replayed);
+        }
+        finally
+        {
+            if (settled is not null)
+            {
+                engine.Waiters.Forget(((PayCommand)withTicket).Pay.PaymentId);
             }
         }
-
-        return IdempotencyGate.Replay(outcome.StatusCode, outcome.Location, outcome.Body, outcome.Replayed);
     }
 
     private static EngineCommand WithTicket(EngineCommand command, IdempotencyTicket ticket) => command switch
@@ -178,27 +190,17 @@ public static class MoneyEndpoints
         return null;
     }
 
-    private static async Task<PaymentRecord?> WaitForAsync(LedgerEngine engine, IDocumentStore store, string paymentId, int seconds, CancellationToken ct)
+    private static async Task<PaymentRecord?> WaitForAsync(LedgerEngine engine, IDocumentStore store, string paymentId, Task<PaymentRecord> settled, int seconds, CancellationToken ct)
     {
-        var waiter = engine.Waiters.Register(paymentId);
         try
         {
-            // It may have settled before we registered: look once, then wait.
-            await using (var session = store.QuerySession())
-            {
-                var current = await session.LoadAsync<PaymentRecord>(paymentId, ct);
-                if (current is not null && Settled(current.Status))
-                {
-                    return current;
-                }
-            }
-
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(seconds));
-            return await waiter.WaitAsync(timeout.Token);
+            return await settled.WaitAsync(timeout.Token);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
+            // Not final in time: answer with what the store holds now.
             await using var session = store.QuerySession();
             return await session.LoadAsync<PaymentRecord>(paymentId, ct);
         }
