@@ -37,6 +37,19 @@ public static class LedgerSql
         create or replace trigger shard_versions_fence before update on {Schema}.shard_versions
             for each row execute function {Schema}.check_shard_version();
 
+        create table if not exists {Schema}.entries (
+            account_id text not null,
+            seq bigint not null,
+            kind text not null,
+            payment_id text,
+            transaction_id text,
+            currency text not null,
+            amount bigint not null,
+            balance_after bigint not null,
+            counterparty text,
+            occurred_at timestamptz not null,
+            primary key (account_id, seq));
+
         create table if not exists {Schema}.idempotency_keys (
             id text primary key,
             request_hash text not null,
@@ -50,7 +63,20 @@ public static class LedgerSql
 
     public static readonly string AdvanceShard = $"update {Schema}.shard_versions set version = ?, expected = ? where shard = ?";
 
-    public static readonly string InsertIdempotency = $"insert into {Store.LedgerStore.Schema}.idempotency_keys (id, request_hash, status_code, location, body, created_at, expires_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (id) do nothing";
+    /// <summary>A whole batch's idempotency records in one statement (arrays, unnested).</summary>
+    public static readonly string InsertIdempotency =
+        $"insert into {Schema}.idempotency_keys (id, request_hash, status_code, location, body, created_at, expires_at) " +
+        "select i, h, s, l, b, ?, ? from unnest(?::text[], ?::text[], ?::int[], ?::text[], ?::text[]) as t(i, h, s, l, b) on conflict (id) do nothing";
+
+    /// <summary>A whole batch's history entries in one statement. The primary key (account, seq) refuses a duplicate.</summary>
+    public static readonly string InsertEntries =
+        $"insert into {Schema}.entries (account_id, seq, kind, payment_id, transaction_id, currency, amount, balance_after, counterparty, occurred_at) " +
+        "select * from unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::timestamptz[])";
+
+    public static readonly string SelectEntries =
+        $"select account_id, seq, kind, payment_id, transaction_id, currency, amount, balance_after, counterparty, occurred_at from {Schema}.entries " +
+        "where account_id = @account and seq > @after and (@from::timestamptz is null or occurred_at >= @from) and (@to::timestamptz is null or occurred_at < @to) " +
+        "order by seq limit @limit";
 
     public static async Task EnsureAsync(NpgsqlConnection connection, CancellationToken ct)
     {
@@ -112,5 +138,43 @@ public static class IdempotencyStore
         await connection.OpenAsync(ct);
         await using var command = new NpgsqlCommand($"delete from {LedgerSql.Schema}.idempotency_keys where expires_at < now()", connection);
         return await command.ExecuteNonQueryAsync(ct);
+    }
+}
+
+public static class EntryStore
+{
+    public static async Task<List<LedgerEntry>> PageAsync(Marten.IDocumentStore store, string accountId, long after, DateTimeOffset? from, DateTimeOffset? to, int limit, CancellationToken ct)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(LedgerSql.SelectEntries, connection);
+        command.Parameters.AddWithValue("account", accountId);
+        command.Parameters.AddWithValue("after", after);
+        command.Parameters.Add(new NpgsqlParameter("from", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = (object?)from ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("to", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = (object?)to ?? DBNull.Value });
+        command.Parameters.AddWithValue("limit", limit);
+        var entries = new List<LedgerEntry>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var account = reader.GetString(0);
+            var seq = reader.GetInt64(1);
+            entries.Add(new LedgerEntry
+            {
+                Id = $"{account}:{seq}",
+                AccountId = account,
+                Seq = seq,
+                Kind = reader.GetString(2),
+                PaymentId = reader.IsDBNull(3) ? null : reader.GetString(3),
+                TransactionId = reader.IsDBNull(4) ? null : reader.GetString(4),
+                Currency = reader.GetString(5),
+                Amount = reader.GetInt64(6),
+                BalanceAfter = reader.GetInt64(7),
+                Counterparty = reader.IsDBNull(8) ? null : reader.GetString(8),
+                OccurredAt = reader.GetFieldValue<DateTimeOffset>(9),
+            });
+        }
+
+        return entries;
     }
 }

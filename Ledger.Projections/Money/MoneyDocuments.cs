@@ -62,7 +62,8 @@ public static class PaymentStatuses
     public static bool IsFinal(string status) => status is Completed or Rejected or Failed;
 }
 
-/// <summary>One line of an account's history (SPEC "History"): a change of the account's total in one currency.</summary>
+/// <summary>One line of an account's history (SPEC "History"): a change of the account's total in one currency.
+/// Stored in the plain table <c>ledger.entries</c> (one set-based insert per batch), not as a Marten document.</summary>
 public sealed class LedgerEntry
 {
     /// <summary><c>{accountId}:{seq}</c>: unique and ordered per account.</summary>

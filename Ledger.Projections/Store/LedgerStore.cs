@@ -8,7 +8,6 @@ using Ledger.Projections.Accounts;
 using Ledger.Projections.Privacy;
 using Marten;
 using Marten.Events;
-using Marten.Schema;
 using Weasel.Core;
 
 namespace Ledger.Projections.Store;
@@ -73,8 +72,6 @@ public static class LedgerStore
             .Index(x => x.PayerAccountId)
             .Index(x => x.PayeeAccountId)
             .Index(x => x.Status);
-        opts.Schema.For<LedgerEntry>().Identity(x => x.Id)
-            .UniqueIndex(UniqueIndexType.Computed, x => x.AccountId, x => x.Seq);
         opts.Schema.For<TransactionRecord>().Identity(x => x.Id);
     }
 }

@@ -136,18 +136,7 @@ public static class MoneyQueryEndpoints
             return Problems.Validation(errors);
         }
 
-        var query = session.Query<LedgerEntry>().Where(e => e.AccountId == id && e.Seq > after);
-        if (fromAt is { } f)
-        {
-            query = query.Where(e => e.OccurredAt >= f);
-        }
-
-        if (toAt is { } t)
-        {
-            query = query.Where(e => e.OccurredAt < t);
-        }
-
-        var entries = await query.OrderBy(e => e.Seq).Take(take + 1).ToListAsync(ct);
+        var entries = await EntryStore.PageAsync(session.DocumentStore, id, after, fromAt, toAt, take + 1, ct);
         var page = entries.Take(take).Select(MoneyViews.Render).ToList();
         var next = entries.Count > take ? entries[take - 1].Seq.ToString(CultureInfo.InvariantCulture) : null;
         return TypedResults.Ok(new EntryPage(page, next));
