@@ -114,7 +114,13 @@ internal sealed partial class ShardWriter
     private async Task RunExclusiveAsync(ExclusiveCommand command, CancellationToken ct)
     {
         await EnsureLoadedAsync([command.AccountId], ct);
-        var blockers = _accounts.TryGetValue(command.AccountId, out var funds) ? funds.ClosureBlockers() : [];
+        var blockers = (_accounts.TryGetValue(command.AccountId, out var funds) ? funds.ClosureBlockers() : []).ToList();
+        if (await PaymentsInFlightAsync(command.AccountId, ct) is > 0 and var inFlight)
+        {
+            // Money in transit is in nobody's balance, yet a refused credit comes back to the payer: not closable yet.
+            blockers.Add($"{inFlight} payment(s) to or from it are still between shards");
+        }
+
         var fence = new ShardFence(Shard, _version);
         try
         {
@@ -183,6 +189,15 @@ internal sealed partial class ShardWriter
         }
 
         return false;
+    }
+
+    private async Task<int> PaymentsInFlightAsync(string accountId, CancellationToken ct)
+    {
+        await using var session = _store.QuerySession();
+        return await session.Query<PaymentRecord>()
+            .Where(p => (p.PayerAccountId == accountId && (p.Status == PaymentStatuses.Processing || p.Status == PaymentStatuses.Reversing))
+                || (p.PayeeAccountId == accountId && p.Status == PaymentStatuses.Processing))
+            .CountAsync(ct);
     }
 
     private async Task<long> LoadVersionAsync(CancellationToken ct)

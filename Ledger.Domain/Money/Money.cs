@@ -86,8 +86,17 @@ public static class Amounts
             return Problem.TooLarge;
         }
 
-        var minor = (trimmedWhole.Length == 0 ? 0 : long.Parse(trimmedWhole, CultureInfo.InvariantCulture)) * currency.Factor
-            + (fraction.Length == 0 ? 0 : long.Parse(fraction, CultureInfo.InvariantCulture));
+        // Checked: sixteen whole digits times 10^3 (KWD) does not fit a long; it must be "too large", never wrap.
+        long minor;
+        try
+        {
+            minor = checked((trimmedWhole.Length == 0 ? 0 : long.Parse(trimmedWhole, CultureInfo.InvariantCulture)) * currency.Factor
+                + (fraction.Length == 0 ? 0 : long.Parse(fraction, CultureInfo.InvariantCulture)));
+        }
+        catch (OverflowException)
+        {
+            return Problem.TooLarge;
+        }
         if (negative || minor == 0)
         {
             return Problem.NotPositive;

@@ -15,6 +15,11 @@ public static class MoneyDecider
 
     public static Decision<MoneyEvent> Decide(AccountFunds? account, Deposit c)
     {
+        if (NotPositive(c.Amount) is { } bad)
+        {
+            return bad;
+        }
+
         if (Owned(account, c.Actor) is { } missing)
         {
             return missing;
@@ -31,6 +36,11 @@ public static class MoneyDecider
 
     public static Decision<MoneyEvent> Decide(AccountFunds? account, Withdraw c)
     {
+        if (NotPositive(c.Amount) is { } bad)
+        {
+            return bad;
+        }
+
         if (Owned(account, c.Actor) is { } missing)
         {
             return missing;
@@ -56,6 +66,11 @@ public static class MoneyDecider
     /// </summary>
     public static Decision<MoneyEvent> Decide(AccountFunds? payer, PayeeSnapshot? payee, AccountFunds? payeeInShard, IRiskAssessor risk, Pay c)
     {
+        if (NotPositive(c.Amount) is { } bad)
+        {
+            return bad;
+        }
+
         if (Owned(payer, c.Actor) is { } missing)
         {
             return missing;
@@ -173,6 +188,10 @@ public static class MoneyDecider
             .GroupBy(p => p.Currency)
             .Select(g => (g.Key, g.Sum(p => p.Amount)))
             .Where(x => x.Item2 != 0);
+
+    /// <summary>The API parses amounts, but the decider does not trust it: a non-positive amount would run money backwards.</summary>
+    private static DomainError? NotPositive(Money.Money amount) =>
+        amount.Minor > 0 ? null : DomainError.Validation("The amount must be greater than zero.");
 
     private static DomainError? Owned(AccountFunds? account, Actor actor) =>
         account is null || !(string.Equals(account.Owner, actor.Subject, StringComparison.Ordinal) && actor.CanOwnAccounts)

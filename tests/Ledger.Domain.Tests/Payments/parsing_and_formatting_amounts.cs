@@ -113,8 +113,20 @@ public class parsing_and_formatting_amounts
     [InlineData("99999999999999999", "USD")]
     [InlineData("12345678901234567890", "JPY")]
     [InlineData("9999999999999999", "USD")]
+    [InlineData("9223372036854775", "KWD")]
     public void more_than_ten_to_the_fifteen_minor_units_is_too_large(string amount, string currency) =>
         Amounts.TryParse(amount, currency, out _).Should().Be(Amounts.Problem.TooLarge);
+
+    // Regression: 16 whole digits times 1000 once overflowed a long and wrapped to a negative amount.
+    [Theory]
+    [InlineData("9223372036854776", "KWD")]
+    [InlineData("9999999999999999.999", "KWD")]
+    [InlineData("9999999999999999", "BHD")]
+    public void sixteen_whole_digits_in_a_three_decimal_currency_are_too_large_not_negative(string amount, string currency)
+    {
+        Amounts.TryParse(amount, currency, out var money).Should().Be(Amounts.Problem.TooLarge);
+        money.Minor.Should().Be(0);
+    }
 
     [Theory]
     [InlineData(0L, 0, "0")]
