@@ -108,13 +108,19 @@ public static class IdempotencyStore
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync(ct);
         await using var command = new NpgsqlCommand(
-            $"select id, request_hash, status_code, location, body from {LedgerSql.Schema}.idempotency_keys where id = any(@ids) and expires_at > now()", connection);
+            // By primary key only: with "and expires_at > now()" the planner chose the expires_at index and read every
+            // live record (2.1 ms a look-up, a third of PostgreSQL's time in the payments bench). Expiry is checked here.
+            $"select id, request_hash, status_code, location, body, expires_at from {LedgerSql.Schema}.idempotency_keys where id = any(@ids)", connection);
         command.Parameters.AddWithValue("ids", ids);
         var found = new List<IdempotencyRecord>();
         await using var reader = await command.ExecuteReaderAsync(ct);
+        var now = DateTimeOffset.UtcNow;
         while (await reader.ReadAsync(ct))
         {
-            found.Add(new IdempotencyRecord(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
+            if (reader.GetFieldValue<DateTimeOffset>(5) > now)
+            {
+                found.Add(new IdempotencyRecord(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
+            }
         }
 
         return found;
