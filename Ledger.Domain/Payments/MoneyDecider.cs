@@ -15,19 +15,9 @@ public static class MoneyDecider
 
     public static Decision<MoneyEvent> Decide(AccountFunds? account, Deposit c)
     {
-        if (NotPositive(c.Amount) is { } bad)
+        if (MayMove(account, c.Actor, c.Amount) is { } refused)
         {
-            return bad;
-        }
-
-        if (Owned(account, c.Actor) is { } missing)
-        {
-            return missing;
-        }
-
-        if (Active(account!) is { } inactive)
-        {
-            return inactive;
+            return refused;
         }
 
         var legs = Postings.Move(c.Amount.Currency, c.Amount.Minor, SystemAccounts.Settlement, Bucket.Available, c.AccountId, Bucket.Available);
@@ -36,19 +26,9 @@ public static class MoneyDecider
 
     public static Decision<MoneyEvent> Decide(AccountFunds? account, Withdraw c)
     {
-        if (NotPositive(c.Amount) is { } bad)
+        if (MayMove(account, c.Actor, c.Amount) is { } refused)
         {
-            return bad;
-        }
-
-        if (Owned(account, c.Actor) is { } missing)
-        {
-            return missing;
-        }
-
-        if (Active(account!) is { } inactive)
-        {
-            return inactive;
+            return refused;
         }
 
         if (account!.BalanceIn(c.Amount.Currency).Available < c.Amount.Minor)
@@ -188,6 +168,11 @@ public static class MoneyDecider
             .GroupBy(p => p.Currency)
             .Select(g => (g.Key, g.Sum(p => p.Amount)))
             .Where(x => x.Item2 != 0);
+
+    /// <summary>The checks every movement from or into one account makes first, in the order their errors matter:
+    /// the amount, then ownership (404 before anything else is revealed), then the account's status.</summary>
+    private static DomainError? MayMove(AccountFunds? account, Actor actor, Money.Money amount) =>
+        NotPositive(amount) ?? Owned(account, actor) ?? Active(account!);
 
     /// <summary>The API parses amounts, but the decider does not trust it: a non-positive amount would run money backwards.</summary>
     private static DomainError? NotPositive(Money.Money amount) =>
