@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Threading.Channels;
-using Ledger.Domain.Common;
 using Ledger.Domain.Ledger;
 using Ledger.Domain.Payments;
 using Ledger.Projections.Money;
@@ -132,7 +131,6 @@ internal sealed partial class ShardWriter
 
             _accounts.Remove(command.AccountId); // its status may have changed: reload on next use
             command.Result.TrySetResult(result);
-            command.Done.TrySetResult(EngineOutcome.Failed(DomainError.Validation("exclusive")));
         }
         catch (Exception ex) when (IsFenced(ex))
         {

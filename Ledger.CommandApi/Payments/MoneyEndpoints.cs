@@ -130,10 +130,11 @@ public static class MoneyEndpoints
             }
             catch (Exception ex) when (ex is ShardMovedException or Npgsql.NpgsqlException or Marten.Exceptions.MartenCommandException or InvalidOperationException)
             {
-                // Nothing was acknowledged; the same Idempotency-Key is safe to retry.
+                // Not acknowledged. Usually nothing was applied; if the commit's outcome was lost with the connection it
+                // may have been, and the retry (same key) then gets the original answer: applied at most once either way.
                 http.Response.Headers.RetryAfter = "1";
                 return Problems.Create(StatusCodes.Status503ServiceUnavailable, "try_again", "Please retry.",
-                    "The ledger could not commit this request; nothing was applied. Retry with the same Idempotency-Key.");
+                    "The ledger could not confirm this request. Retry with the same Idempotency-Key: it is applied at most once.");
             }
 
             if (outcome.Error is { } error)
