@@ -279,9 +279,12 @@ internal sealed partial class ShardWriter
     {
         await using var session = _store.LightweightSession();
         new ShardFence(Shard, _version).Apply(session);
+        // New streams are appended, not started: in Quick mode one append-function call writes the stream and all its
+        // events, where StartStream writes a row per event (measured: 5 statements per payment instead of 1). The ids
+        // are fresh UUIDv7s, so "must not exist yet" has nothing to catch.
         foreach (var (id, events) in work.NewStreams)
         {
-            session.Events.StartStream(id, events.Cast<object>().ToArray());
+            session.Events.Append(id, events.Cast<object>().ToArray());
         }
 
         foreach (var (id, events) in work.ExistingStreams)
