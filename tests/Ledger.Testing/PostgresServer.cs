@@ -53,6 +53,7 @@ public sealed class PostgresServer
             return new PostgresServer(new NpgsqlConnectionStringBuilder(shared) { Database = "postgres", Pooling = false }.ConnectionString);
         }
 
+        RemoveLeftoversOfDeadRuns();
         var dataDir = Path.Combine(Path.GetTempPath(), "ledger-test-pg-" + Environment.ProcessId);
         var port = FreePort();
         if (Directory.Exists(dataDir))
@@ -77,6 +78,27 @@ public sealed class PostgresServer
     }
 
     private static bool IsRoot => Environment.UserName == "root";
+
+    /// <summary>A test host killed before its exit handler ran leaves its data folder behind: sweep those of dead processes.</summary>
+    private static void RemoveLeftoversOfDeadRuns()
+    {
+        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), "ledger-test-pg-*"))
+        {
+            if (int.TryParse(Path.GetFileName(dir)["ledger-test-pg-".Length..], out var pid) && !Directory.Exists($"/proc/{pid}"))
+            {
+                try
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+        }
+    }
 
     private static Task RunPgAsync(string tool, string arguments) =>
         IsRoot
