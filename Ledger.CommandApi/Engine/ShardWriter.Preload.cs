@@ -1,0 +1,114 @@
+using System.Collections.Immutable;
+using Ledger.Domain.Accounts;
+using Ledger.Domain.Ledger;
+using Ledger.Projections.Money;
+
+namespace Ledger.CommandApi.Engine;
+
+/// <summary>What a batch read before deciding: payees of other shards, payments continued from another shard, and
+/// stored idempotency answers.</summary>
+internal sealed record Preloaded(
+    Dictionary<string, AccountState> Payees,
+    Dictionary<string, PaymentRecord> Payments,
+    Dictionary<string, (string Hash, EngineOutcome Outcome)> StoredResponses);
+
+internal sealed partial class ShardWriter
+{
+    /// <summary>One round trip for what the batch needs and memory lacks: accounts of this shard seen for the first
+    /// time (lazily loaded: a restarted writer rebuilds its state from the store as commands arrive), payees in other
+    /// shards, payments continued from another shard, and — after a fence — stored idempotency records.</summary>
+    private async Task<Preloaded> PreloadAsync(List<EngineCommand> batch, bool checkStoredIdempotency, CancellationToken ct)
+    {
+        var local = new HashSet<string>(StringComparer.Ordinal);
+        var remote = new HashSet<string>(StringComparer.Ordinal);
+        var payments = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var command in batch)
+        {
+            switch (command)
+            {
+                case DepositCommand d: local.Add(d.Deposit.AccountId); break;
+                case WithdrawCommand w: local.Add(w.Withdraw.AccountId); break;
+                case PayCommand p:
+                    local.Add(p.Pay.PayerAccountId);
+                    (_engine.ShardOf(p.Pay.PayeeAccountId) == Shard ? local : remote).Add(p.Pay.PayeeAccountId);
+                    break;
+                case CreditCommand c: local.Add(c.Credit.PayeeAccountId); payments.Add(c.Credit.PaymentId); break;
+                case ReverseCommand r: local.Add(r.Reverse.PayerAccountId); payments.Add(r.Reverse.PaymentId); break;
+            }
+        }
+
+        local.ExceptWith(_accounts.Keys);
+        var payees = new Dictionary<string, AccountState>(StringComparer.Ordinal);
+        var loadedPayments = new Dictionary<string, PaymentRecord>(StringComparer.Ordinal);
+        if (local.Count > 0 || remote.Count > 0 || payments.Count > 0)
+        {
+            await using var session = _store.QuerySession();
+            var query = session.CreateBatchQuery();
+            var states = query.LoadMany<AccountState>().ById([.. local, .. remote]);
+            var balances = query.LoadMany<AccountBalances>().ById([.. local]);
+            var paymentDocs = query.LoadMany<PaymentRecord>().ById([.. payments]);
+            await query.Execute(ct);
+            var balanceById = (await balances).ToDictionary(b => b.Id, StringComparer.Ordinal);
+            foreach (var state in await states)
+            {
+                if (local.Contains(state.Id))
+                {
+                    Remember(state, balanceById.GetValueOrDefault(state.Id));
+                }
+                else
+                {
+                    payees[state.Id] = state;
+                }
+            }
+
+            foreach (var payment in await paymentDocs)
+            {
+                loadedPayments[payment.Id] = payment;
+            }
+        }
+
+        var stored = new Dictionary<string, (string Hash, EngineOutcome Outcome)>(StringComparer.Ordinal);
+        // Keys this writer has not answered itself may have been answered before a restart or by another writer:
+        // one lookup for the whole batch (the API does none per request).
+        var tickets = batch.Select(c => c.Idempotency?.RecordId).OfType<string>().Where(id => checkStoredIdempotency || !_recent.TryGet(id, out _)).ToArray();
+        if (tickets.Length > 0)
+        {
+            foreach (var record in await IdempotencyStore.FindAsync(_store, tickets, ct))
+            {
+                stored[record.Id] = (record.RequestHash, new EngineOutcome(null, record.StatusCode, record.Location, record.Body, null));
+            }
+        }
+
+        return new Preloaded(payees, loadedPayments, stored);
+    }
+
+    private async Task EnsureLoadedAsync(IReadOnlyCollection<string> ids, CancellationToken ct)
+    {
+        var missing = ids.Where(id => !_accounts.ContainsKey(id)).ToArray();
+        if (missing.Length == 0)
+        {
+            return;
+        }
+
+        await using var session = _store.QuerySession();
+        var states = await session.LoadManyAsync<AccountState>(ct, missing);
+        var balances = (await session.LoadManyAsync<AccountBalances>(ct, missing)).ToDictionary(b => b.Id, StringComparer.Ordinal);
+        foreach (var state in states)
+        {
+            Remember(state, balances.GetValueOrDefault(state.Id));
+        }
+    }
+
+    /// <summary>An account as the store holds it: status and owner from its stream, money from its balances.</summary>
+    private void Remember(AccountState state, AccountBalances? balances)
+    {
+        _accounts[state.Id] = new AccountFunds(
+            state.Id,
+            state.Owner,
+            state.Status,
+            (balances?.Balances ?? []).ToImmutableDictionary(StringComparer.Ordinal),
+            balances?.Velocity ?? Velocity.None,
+            balances?.EntryCount ?? 0);
+        _revisions[state.Id] = balances?.Revision ?? 0;
+    }
+}
