@@ -70,6 +70,35 @@ public class through_the_gateway(gateway_hosts hosts) : IClassFixture<gateway_ho
     }
 
     [Fact]
+    public async Task money_moves_and_is_read_back_through_the_one_url()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_gatewayPort}") };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", hosts.Token("gw-payer"));
+        var payer = (await (await http.PostAsJsonAsync("/v1/accounts", new { username = AccountFixtures.UniqueUsername("gwpayer"), name = "Payer", email = "p@example.com" })).JsonAsync()).GetProperty("id").GetString();
+        var payee = (await (await http.PostAsJsonAsync("/v1/accounts", new { username = AccountFixtures.UniqueUsername("gwpayee"), name = "Payee", email = "q@example.com" })).JsonAsync()).GetProperty("id").GetString();
+
+        async Task<HttpResponseMessage> PostMoney(string path, object body)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+            request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+            request.Headers.Add("Prefer", "wait=5");
+            return await http.SendAsync(request);
+        }
+
+        (await PostMoney("/v1/deposits", new { accountId = payer, amount = new { amount = "20.00", currency = "EUR" }, reference = "in" })).StatusCode.Should().Be(HttpStatusCode.Created);
+        var paid = await PostMoney("/v1/payments", new { payerAccountId = payer, payeeAccountId = payee, amount = new { amount = "7.50", currency = "EUR" }, purpose = "purchase" });
+        paid.StatusCode.Should().Be(HttpStatusCode.Created);
+        var paymentId = (await paid.JsonAsync()).GetProperty("id").GetString();
+
+        var read = await http.GetAsync($"/v1/payments/{paymentId}");
+        read.StatusCode.Should().Be(HttpStatusCode.OK, "GET /v1/payments is routed to QueryApi");
+        (await read.JsonAsync()).GetProperty("status").GetString().Should().Be("completed");
+        var balances = await (await http.GetAsync($"/v1/accounts/{payer}/balances")).JsonAsync();
+        balances[0].GetProperty("available").GetString().Should().Be("12.50");
+        (await (await http.GetAsync($"/v1/accounts/{payer}/transactions")).JsonAsync()).GetProperty("items").GetArrayLength().Should().Be(2);
+    }
+
+    [Fact]
     public async Task swagger_ui_shows_both_services_documents()
     {
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_gatewayPort}") };
