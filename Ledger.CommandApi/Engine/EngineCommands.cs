@@ -20,7 +20,8 @@ public sealed record EngineOutcome(DomainError? Error, int StatusCode, string? L
 public abstract class EngineCommand
 {
     public TaskCompletionSource<EngineOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    public IdempotencyTicket? Idempotency { get; init; }
+    /// <summary>Set by the API before submitting; the engine writes the record with the command's events.</summary>
+    public IdempotencyTicket? Idempotency { get; set; }
 
     /// <summary>The account whose shard decides this command.</summary>
     public abstract string RoutingAccount { get; }

@@ -55,12 +55,7 @@ public sealed class LedgerEngine : IHostedService, IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await using (var connection = _store.Storage.Database.CreateConnection())
-        {
-            await connection.OpenAsync(cancellationToken);
-            await LedgerSql.EnsureAsync(connection, cancellationToken);
-        }
-
+        // The shard_versions table is created with the store's schema (AddLedgerStore), which starts before us.
         _stopping = new CancellationTokenSource();
         _shards = Enumerable.Range(0, Options.Shards).Select(i => new ShardWriter(i, this, _store, _logger)).ToArray();
         foreach (var shard in _shards)

@@ -25,10 +25,10 @@ internal sealed partial class ShardWriter
         public bool HasWrites => NewStreams.Count > 0 || ExistingStreams.Count > 0;
     }
 
-    private async Task DecideAndCommitAsync(List<EngineCommand> batch, bool checkStoredIdempotency, CancellationToken ct)
+    private async Task DecideAndCommitAsync(List<EngineCommand> batch, CancellationToken ct)
     {
         var now = _engine.Clock.GetUtcNow();
-        var loaded = await PreloadAsync(batch, checkStoredIdempotency, ct);
+        var loaded = await PreloadAsync(batch, ct);
         var work = new BatchWork();
         foreach (var command in batch)
         {

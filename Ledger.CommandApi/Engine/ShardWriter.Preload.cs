@@ -16,8 +16,8 @@ internal sealed partial class ShardWriter
 {
     /// <summary>One round trip for what the batch needs and memory lacks: accounts of this shard seen for the first
     /// time (lazily loaded: a restarted writer rebuilds its state from the store as commands arrive), payees in other
-    /// shards, payments continued from another shard, and — after a fence — stored idempotency records.</summary>
-    private async Task<Preloaded> PreloadAsync(List<EngineCommand> batch, bool checkStoredIdempotency, CancellationToken ct)
+    /// shards, payments continued from another shard, and stored idempotency records this writer has not answered itself.</summary>
+    private async Task<Preloaded> PreloadAsync(List<EngineCommand> batch, CancellationToken ct)
     {
         var local = new HashSet<string>(StringComparer.Ordinal);
         var remote = new HashSet<string>(StringComparer.Ordinal);
@@ -70,7 +70,7 @@ internal sealed partial class ShardWriter
         var stored = new Dictionary<string, (string Hash, EngineOutcome Outcome)>(StringComparer.Ordinal);
         // Keys this writer has not answered itself may have been answered before a restart or by another writer:
         // one lookup for the whole batch (the API does none per request).
-        var tickets = batch.Select(c => c.Idempotency?.RecordId).OfType<string>().Where(id => checkStoredIdempotency || !_recent.TryGet(id, out _)).ToArray();
+        var tickets = batch.Select(c => c.Idempotency?.RecordId).OfType<string>().Where(id => !_recent.TryGet(id, out _)).ToArray();
         if (tickets.Length > 0)
         {
             foreach (var record in await IdempotencyStore.FindAsync(_store, tickets, ct))

@@ -35,8 +35,6 @@ internal sealed partial class ShardWriter
 
     public int Shard { get; }
 
-    public long Version => _version;
-
     public void Enqueue(EngineCommand command)
     {
         if (!_queue.Writer.TryWrite(command))
@@ -150,7 +148,7 @@ internal sealed partial class ShardWriter
         {
             try
             {
-                await DecideAndCommitAsync(batch, checkStoredIdempotency: attempt > 1, ct);
+                await DecideAndCommitAsync(batch, ct);
                 return;
             }
             catch (Exception ex) when (IsFenced(ex) && attempt < FencedAttempts)

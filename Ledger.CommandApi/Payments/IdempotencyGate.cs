@@ -22,7 +22,7 @@ public sealed class IdempotencyGate
 
     public sealed record Ticketed(Engine.IdempotencyTicket Ticket, IDisposable Release);
 
-    /// <summary>Either a ticket to go ahead with, or the answer to give now (stored response, 409, 422, 400).</summary>
+    /// <summary>Either a ticket to go ahead with, or the answer to give now (409 in flight, 400 bad key).</summary>
     public (Ticketed? Ticket, IResult? Answer) Enter(HttpRequest request, string subject, byte[] body)
     {
         var key = request.Headers[Header].ToString();
@@ -48,10 +48,6 @@ public sealed class IdempotencyGate
     }
 
     public static IResult Replay(int status, string? location, string body, bool replayed) => new StoredResponse(status, location, body, replayed);
-
-    public static IResult Reused() =>
-        Problems.Create(StatusCodes.Status422UnprocessableEntity, ErrorCodes.IdempotencyKeyReused, "Idempotency-Key reused.",
-            "This Idempotency-Key was already used with a different request; use a new key for a new request.");
 
     public static IResult InFlight() =>
         Problems.Create(StatusCodes.Status409Conflict, ErrorCodes.Conflict, "Request in flight.",

@@ -117,7 +117,8 @@ public static class MoneyEndpoints
             return problem;
         }
 
-        var withTicket = WithTicket(command!, ticket.Ticket);
+        var withTicket = command!;
+        withTicket.Idempotency = ticket.Ticket;
         var wait = withTicket is PayCommand ? WaitSeconds(request) : null;
         // Registered before the engine sees the payment, so its settlement cannot slip past us unseen.
         var settled = wait is not null ? engine.Waiters.Register(((PayCommand)withTicket).Pay.PaymentId) : null;
@@ -164,14 +165,6 @@ public static class MoneyEndpoints
             }
         }
     }
-
-    private static EngineCommand WithTicket(EngineCommand command, IdempotencyTicket ticket) => command switch
-    {
-        DepositCommand d => new DepositCommand(d.Deposit) { Idempotency = ticket },
-        WithdrawCommand w => new WithdrawCommand(w.Withdraw) { Idempotency = ticket },
-        PayCommand p => new PayCommand(p.Pay) { Idempotency = ticket },
-        _ => throw new ArgumentOutOfRangeException(nameof(command)),
-    };
 
     private static bool Settled(string status) => PaymentStatuses.IsFinal(status) || status == PaymentStatuses.InReview;
 

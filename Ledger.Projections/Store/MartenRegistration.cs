@@ -1,16 +1,34 @@
+using Ledger.Projections.Money;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Ledger.Projections.Store;
 
 public static class MartenRegistration
 {
-    /// <summary>Registers the document store with lightweight sessions and creates the schema at start-up.</summary>
+    /// <summary>Registers the document store with lightweight sessions and creates the schema at start-up: Marten's
+    /// objects, then the ledger's plain tables (<see cref="LedgerSql"/>), so any host can start first on a new
+    /// database (QueryApi reads <c>ledger.entries</c> even where no engine has run yet).</summary>
     public static IServiceCollection AddLedgerStore(this IServiceCollection services, string connectionString)
     {
         services.AddMarten(opts => LedgerStore.Configure(opts, connectionString))
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();
+        services.AddHostedService<LedgerSqlSchema>();
         return services;
+    }
+
+    /// <summary>Registered after Marten's activator, so it runs once Marten's schema exists.</summary>
+    private sealed class LedgerSqlSchema(IDocumentStore store) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            await using var connection = store.Storage.Database.CreateConnection();
+            await connection.OpenAsync(cancellationToken);
+            await LedgerSql.EnsureAsync(connection, cancellationToken);
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace Ledger.Testing;
@@ -55,7 +53,7 @@ public sealed class PostgresServer
 
         RemoveLeftoversOfDeadRuns();
         var dataDir = Path.Combine(Path.GetTempPath(), "ledger-test-pg-" + Environment.ProcessId);
-        var port = FreePort();
+        var port = Ports.Free();
         if (Directory.Exists(dataDir))
         {
             Directory.Delete(dataDir, recursive: true);
@@ -119,12 +117,5 @@ public sealed class PostgresServer
         {
             throw new InvalidOperationException($"{file} {arguments} failed ({process.ExitCode}): {await stdout} {await stderr}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
@@ -31,7 +30,7 @@ public class bank_test(bank_hosts hosts) : IClassFixture<bank_hosts>
     public async Task money_is_conserved_never_negative_and_every_acknowledged_payment_exists_exactly_once()
     {
         await using var factory = new HostFactory<Ledger.CommandApi.Accounts.CreateAccountRequest>(hosts.Settings(), "Development", hosts.Logs);
-        var port = FreePort();
+        var port = Ports.Free();
         factory.UseKestrel(port);
         factory.StartServer();
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
@@ -141,12 +140,5 @@ public class bank_test(bank_hosts hosts) : IClassFixture<bank_hosts>
 
         using var response = await http.SendAsync(request);
         return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

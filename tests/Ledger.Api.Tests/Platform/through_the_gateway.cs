@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 
 namespace Ledger.Api.Tests.Platform;
 
@@ -12,12 +11,12 @@ public class through_the_gateway(gateway_hosts hosts) : IClassFixture<gateway_ho
     private HostFactory<Ledger.CommandApi.Accounts.CreateAccountRequest>? _command;
     private HostFactory<Ledger.QueryApi.Accounts.AccountViewCache>? _query;
     private HostFactory<GatewayRoutes>? _gateway;
-    private readonly int _gatewayPort = FreePort();
+    private readonly int _gatewayPort = Ports.Free();
 
     public Task InitializeAsync()
     {
-        var commandPort = FreePort();
-        var queryPort = FreePort();
+        var commandPort = Ports.Free();
+        var queryPort = Ports.Free();
         _command = new(hosts.Settings(), "Development", hosts.Logs);
         _command.UseKestrel(commandPort);
         _command.StartServer();
@@ -105,12 +104,5 @@ public class through_the_gateway(gateway_hosts hosts) : IClassFixture<gateway_ho
         (await http.GetAsync("/swagger/index.html")).StatusCode.Should().Be(HttpStatusCode.OK);
         (await http.GetStringAsync("/swagger/command/v1/swagger.json")).Should().Contain("/v1/accounts/{id}");
         (await http.GetStringAsync("/swagger/query/v1/swagger.json")).Should().Contain("/v1/accounts/{id}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
