@@ -63,15 +63,18 @@ public static class LedgerSql
 
     public static readonly string AdvanceShard = $"update {Schema}.shard_versions set version = ?, expected = ? where shard = ?";
 
+    /// <summary><see cref="AdvanceShard"/> with positional parameters, for <see cref="LedgerCommit"/>.</summary>
+    public static readonly string AdvanceShardPositional = $"update {Schema}.shard_versions set version = $1, expected = $2 where shard = $3";
+
     /// <summary>A whole batch's idempotency records in one statement (arrays, unnested).</summary>
     public static readonly string InsertIdempotency =
         $"insert into {Schema}.idempotency_keys (id, request_hash, status_code, location, body, created_at, expires_at) " +
-        "select i, h, s, l, b, ?, ? from unnest(?::text[], ?::text[], ?::int[], ?::text[], ?::text[]) as t(i, h, s, l, b) on conflict (id) do nothing";
+        "select i, h, s, l, b, $1, $2 from unnest($3::text[], $4::text[], $5::int[], $6::text[], $7::text[]) as t(i, h, s, l, b) on conflict (id) do nothing";
 
     /// <summary>A whole batch's history entries in one statement. The primary key (account, seq) refuses a duplicate.</summary>
     public static readonly string InsertEntries =
         $"insert into {Schema}.entries (account_id, seq, kind, payment_id, transaction_id, currency, amount, balance_after, counterparty, occurred_at) " +
-        "select * from unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::timestamptz[])";
+        "select * from unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::text[], $10::timestamptz[])";
 
     public static readonly string SelectEntries =
         $"select account_id, seq, kind, payment_id, transaction_id, currency, amount, balance_after, counterparty, occurred_at from {Schema}.entries " +

@@ -41,6 +41,16 @@ public static class LedgerStore
             builder.NoResetOnClose = true;
         }
 
+        // Plans are made for each execution, not cached once: a statement prepared while a table was still small
+        // (a new database) otherwise keeps a sequential-scan plan until autovacuum's first ANALYZE, minutes later.
+        // Measured on a fresh database (ops/bench): the idempotency look-up by key went from 0.06 ms to 13.6 ms as
+        // its table grew under a cached plan, and payments/s fell by half within a minute. Preparing still saves the
+        // parse; re-planning these short statements costs microseconds.
+        if (!connectionString.Contains("plan_cache_mode", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Options = string.IsNullOrEmpty(builder.Options) ? "-c plan_cache_mode=force_custom_plan" : builder.Options + " -c plan_cache_mode=force_custom_plan";
+        }
+
         return builder.ConnectionString;
     }
 
@@ -79,25 +89,40 @@ public static class LedgerStore
 /// <summary>Stored event names: explicit, versioned, never derived from CLR type names (CONVENTIONS rule 4).</summary>
 public static class EventNames
 {
+    private static readonly (Type Type, string Name)[] All =
+    [
+        (typeof(AccountOpened), "account_opened.v1"),
+        (typeof(AccountUsernameChanged), "account_username_changed.v1"),
+        (typeof(AccountNameChanged), "account_name_changed.v1"),
+        (typeof(AccountEmailChanged), "account_email_changed.v1"),
+        (typeof(AccountSuspended), "account_suspended.v1"),
+        (typeof(AccountReactivated), "account_reactivated.v1"),
+        (typeof(AccountClosed), "account_closed.v1"),
+        (typeof(AccountPersonalDataErased), "account_personal_data_erased.v1"),
+        (typeof(FundsDeposited), "funds_deposited.v1"),
+        (typeof(FundsWithdrawn), "funds_withdrawn.v1"),
+        (typeof(PaymentInitiated), "payment_initiated.v1"),
+        (typeof(PaymentFundsReserved), "payment_funds_reserved.v1"),
+        (typeof(PaymentRiskAssessed), "payment_risk_assessed.v1"),
+        (typeof(PaymentCompleted), "payment_completed.v1"),
+        (typeof(PaymentRejected), "payment_rejected.v1"),
+        (typeof(PaymentSentToPayee), "payment_sent_to_payee.v1"),
+        (typeof(PaymentCreditRefused), "payment_credit_refused.v1"),
+        (typeof(PaymentReversed), "payment_reversed.v1"),
+    ];
+
+    private static readonly Dictionary<Type, string> ByType = All.ToDictionary(x => x.Type, x => x.Name);
+
     public static void Register(IEventStoreOptions events)
     {
-        events.MapEventType<AccountOpened>("account_opened.v1");
-        events.MapEventType<AccountUsernameChanged>("account_username_changed.v1");
-        events.MapEventType<AccountNameChanged>("account_name_changed.v1");
-        events.MapEventType<AccountEmailChanged>("account_email_changed.v1");
-        events.MapEventType<AccountSuspended>("account_suspended.v1");
-        events.MapEventType<AccountReactivated>("account_reactivated.v1");
-        events.MapEventType<AccountClosed>("account_closed.v1");
-        events.MapEventType<AccountPersonalDataErased>("account_personal_data_erased.v1");
-        events.MapEventType<FundsDeposited>("funds_deposited.v1");
-        events.MapEventType<FundsWithdrawn>("funds_withdrawn.v1");
-        events.MapEventType<PaymentInitiated>("payment_initiated.v1");
-        events.MapEventType<PaymentFundsReserved>("payment_funds_reserved.v1");
-        events.MapEventType<PaymentRiskAssessed>("payment_risk_assessed.v1");
-        events.MapEventType<PaymentCompleted>("payment_completed.v1");
-        events.MapEventType<PaymentRejected>("payment_rejected.v1");
-        events.MapEventType<PaymentSentToPayee>("payment_sent_to_payee.v1");
-        events.MapEventType<PaymentCreditRefused>("payment_credit_refused.v1");
-        events.MapEventType<PaymentReversed>("payment_reversed.v1");
+        foreach (var (type, name) in All)
+        {
+            events.MapEventType(type, name);
+        }
     }
+
+    /// <summary>The stored name of an event type; an unregistered type is a bug and throws.</summary>
+    public static string NameOf(Type type) => ByType.TryGetValue(type, out var name)
+        ? name
+        : throw new InvalidOperationException($"Event type {type.Name} has no stored name in EventNames.");
 }

@@ -43,7 +43,8 @@ internal sealed record BenchOptions(string Scenario, string Url, int Rate, int S
     {
         string Get(string name, string fallback)
         {
-            var index = Array.IndexOf(args, "--" + name);
+            // The last occurrence wins, so options given to ops/bench/run override the script's own.
+            var index = Array.LastIndexOf(args, "--" + name);
             return index >= 0 && index + 1 < args.Length ? args[index + 1] : fallback;
         }
 
