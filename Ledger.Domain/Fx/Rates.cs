@@ -1,0 +1,117 @@
+using Ledger.Domain.Money;
+
+namespace Ledger.Domain.Fx;
+
+/// <summary>
+/// Reference rates as one source published them: units of each currency per one unit of <see cref="Base"/> (ECB: per
+/// EUR), with where they came from and the instant they describe. Rates are <c>decimal</c> ratios, never money:
+/// amounts stay integer minor units and meet a rate only in <see cref="FxPricing"/>, where rounding is explicit.
+/// </summary>
+public sealed record RateTable(string Base, IReadOnlyDictionary<string, decimal> PerBase, string Source, DateTimeOffset AsOf)
+{
+    /// <summary>Digits kept after the decimal point in a cross rate (ECB publishes 4–6 significant digits).</summary>
+    public const int RateDecimals = 10;
+
+    /// <summary>The mid-market rate: units of <paramref name="to"/> for one unit of <paramref name="from"/>, crossed
+    /// through the base currency; null when either currency has no rate here.</summary>
+    public decimal? Mid(string from, string to)
+    {
+        if (from == to)
+        {
+            return 1m;
+        }
+
+        if (Rate(from) is not { } f || Rate(to) is not { } t)
+        {
+            return null;
+        }
+
+        return decimal.Round(t / f, RateDecimals, MidpointRounding.ToEven);
+    }
+
+    /// <summary>Every currency quoted here, base included.</summary>
+    public IEnumerable<string> Currencies => PerBase.Keys.Append(Base).Distinct(StringComparer.Ordinal);
+
+    private decimal? Rate(string currency) =>
+        currency == Base ? 1m : PerBase.TryGetValue(currency, out var r) && r > 0 ? r : null;
+}
+
+/// <summary>What pricing one conversion produced: all amounts in minor units of their own currency.</summary>
+/// <param name="SellAmount">What the customer gives, fee included.</param>
+/// <param name="Fee">The spread, in the sell currency: fee revenue.</param>
+/// <param name="BuyAmount">What the customer (or payee) receives.</param>
+/// <param name="Rate">The customer's rate (mid less the spread), as shown on the quote.</param>
+/// <param name="MidRate">The reference rate the price was made from.</param>
+public sealed record FxPrice(Money.Money SellAmount, long Fee, Money.Money BuyAmount, decimal Rate, decimal MidRate)
+{
+    /// <summary>The part of the sell amount actually converted at the mid rate (what reaches the fx account).</summary>
+    public long NetSell => SellAmount.Minor - Fee;
+}
+
+/// <summary>
+/// Prices conversions. The rounding rules are named and each one favours no one at the ledger's expense:
+/// <list type="bullet">
+/// <item><b>Fee</b>: the spread on the sell amount, rounded half-up to the sell currency's minor units.</item>
+/// <item><b>Buy amount</b>: the net sell amount at the mid rate, rounded <i>down</i> to the buy currency's minor units
+/// (the house never pays out a fraction it did not receive).</item>
+/// <item><b>Sell amount for a wanted buy amount</b>: rounded <i>up</i> to the sell currency's minor units, then the
+/// fee grossed up on top, rounded up.</item>
+/// </list>
+/// Each currency of a conversion is booked separately and balances on its own, so rounding can move value between
+/// the customer and the fx account but can never create or destroy money in any currency.
+/// </summary>
+public static class FxPricing
+{
+    /// <summary>Largest spread accepted (configuration guard): 10%.</summary>
+    public const decimal MaxSpread = 0.10m;
+
+    public static FxPrice? ForSellAmount(RateTable rates, Money.Money sell, string buyCurrency, decimal spread)
+    {
+        if (rates.Mid(sell.Currency, buyCurrency) is not { } mid)
+        {
+            return null;
+        }
+
+        var scale = Scale(sell.Currency, buyCurrency);
+        var fee = (long)decimal.Round(sell.Minor * spread, 0, MidpointRounding.AwayFromZero);
+        var net = sell.Minor - fee;
+        var buy = (long)decimal.Floor(net * mid * scale);
+        return new FxPrice(sell, fee, new Money.Money(buy, buyCurrency), CustomerRate(mid, spread), mid);
+    }
+
+    public static FxPrice? ForBuyAmount(RateTable rates, string sellCurrency, Money.Money buy, decimal spread)
+    {
+        if (rates.Mid(sellCurrency, buy.Currency) is not { } mid)
+        {
+            return null;
+        }
+
+        var scale = Scale(sellCurrency, buy.Currency);
+        var net = (long)decimal.Ceiling(buy.Minor / (mid * scale));
+        // The net must still buy at least the wanted amount after the floor above (guards a ceiling lost to precision).
+        while ((long)decimal.Floor(net * mid * scale) < buy.Minor)
+        {
+            net++;
+        }
+
+        var gross = (long)decimal.Ceiling(net / (1m - spread));
+        var fee = gross - net;
+        return new FxPrice(new Money.Money(gross, sellCurrency), fee, buy, CustomerRate(mid, spread), mid);
+    }
+
+    /// <summary>Minor units of the buy currency per (mid × minor unit of the sell currency): 10^(buy − sell digits).</summary>
+    private static decimal Scale(string sell, string buy)
+    {
+        var digits = Money.Currencies.Get(buy).MinorUnits - Money.Currencies.Get(sell).MinorUnits;
+        var scale = 1m;
+        for (var i = 0; i < Math.Abs(digits); i++)
+        {
+            scale *= 10m;
+        }
+
+        return digits >= 0 ? scale : 1m / scale;
+    }
+
+    private static decimal CustomerRate(decimal mid, decimal spread) =>
+        decimal.Round(mid * (1m - spread), RateTable.RateDecimals, MidpointRounding.ToZero);
+}
