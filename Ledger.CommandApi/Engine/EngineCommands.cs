@@ -52,6 +52,12 @@ public sealed class CreditCommand(CreditPayee credit) : EngineCommand
     public override string RoutingAccount => Credit.PayeeAccountId;
 }
 
+public sealed class ConvertCommand(ConvertFunds convert) : EngineCommand
+{
+    public ConvertFunds Convert { get; } = convert;
+    public override string RoutingAccount => Convert.AccountId;
+}
+
 public sealed class ReverseCommand(ReversePayment reverse) : EngineCommand
 {
     public ReversePayment Reverse { get; } = reverse;

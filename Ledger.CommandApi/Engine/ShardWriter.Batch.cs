@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using Ledger.Domain.Common;
+using Ledger.Domain.Fx;
 using Ledger.Domain.Ledger;
 using Ledger.Domain.Payments;
 using Ledger.Projections.Money;
@@ -22,6 +23,8 @@ internal sealed partial class ShardWriter
         public readonly List<(EngineCommand Command, EngineOutcome Outcome)> Answers = [];
         public readonly List<EngineCommand> FollowUps = [];
         public readonly HashSet<string> TicketsInBatch = new(StringComparer.Ordinal);
+        /// <summary>Quotes this batch used, marked used: a second use in the same batch sees the mark.</summary>
+        public readonly Dictionary<string, FxQuote> Quotes = new(StringComparer.Ordinal);
         public bool HasWrites => NewStreams.Count > 0 || ExistingStreams.Count > 0;
     }
 
@@ -42,7 +45,9 @@ internal sealed partial class ShardWriter
             {
                 DepositCommand d => Apply(work, MoneyDecider.Decide(Funds(work, d.Deposit.AccountId), d.Deposit), d, now),
                 WithdrawCommand w => Apply(work, MoneyDecider.Decide(Funds(work, w.Withdraw.AccountId), w.Withdraw), w, now),
-                PayCommand p => Apply(work, DecidePay(work, loaded, p.Pay), p, now),
+                PayCommand p => UsingQuote(work, loaded, p.Pay.QuoteId, p.Pay.PaymentId, Apply(work, DecidePay(work, loaded, p.Pay), p, now)),
+                ConvertCommand v => UsingQuote(work, loaded, v.Convert.QuoteId, v.Convert.ConversionId,
+                    Apply(work, MoneyDecider.Decide(Funds(work, v.Convert.AccountId), Quote(work, loaded, v.Convert.QuoteId), v.Convert), v, now)),
                 CreditCommand c => Apply(work, DecideCredit(work, loaded, c.Credit), c, now, loaded.Payments),
                 ReverseCommand r => Apply(work, DecideReverse(loaded, r.Reverse), r, now, loaded.Payments),
                 _ => throw new InvalidOperationException($"Unexpected command {command.GetType().Name}."),
@@ -111,7 +116,21 @@ internal sealed partial class ShardWriter
         var payee = payeeLocal is not null
             ? new PayeeSnapshot(payeeLocal.Id, payeeLocal.Status)
             : loaded.Payees.TryGetValue(pay.PayeeAccountId, out var remote) && !remote.PersonalDataErased ? new PayeeSnapshot(remote.Id, remote.Status) : null;
-        return MoneyDecider.Decide(payer, payee, payeeLocal, _engine.Risk, pay);
+        return MoneyDecider.Decide(payer, payee, payeeLocal, _engine.Risk, pay, pay.QuoteId is { } q ? Quote(work, loaded, q) : null);
+    }
+
+    private static FxQuote? Quote(BatchWork work, Preloaded loaded, string id) =>
+        work.Quotes.TryGetValue(id, out var used) ? used : loaded.Quotes.GetValueOrDefault(id);
+
+    /// <summary>A command that moved money at a quote's price used the quote up: marked in this batch, written with it.</summary>
+    private static EngineOutcome UsingQuote(BatchWork work, Preloaded loaded, string? quoteId, string usedBy, EngineOutcome outcome)
+    {
+        if (quoteId is not null && outcome.Error is null)
+        {
+            work.Quotes[quoteId] = Quote(work, loaded, quoteId)! with { UsedBy = usedBy };
+        }
+
+        return outcome;
     }
 
     private Decision<MoneyEvent> DecideCredit(BatchWork work, Preloaded loaded, CreditPayee credit)
@@ -170,6 +189,14 @@ internal sealed partial class ShardWriter
                 break;
             }
 
+            case ConvertCommand convert:
+            {
+                var e = (FundsConverted)decision.Events[0];
+                work.NewStreams[e.ConversionId] = [.. decision.Events];
+                outcome = new EngineOutcome(null, 201, null, JsonSerializer.Serialize(MoneyViews.Render(e), Json), null);
+                break;
+            }
+
             case PayCommand pay:
             {
                 var record = new PaymentRecord
@@ -187,7 +214,7 @@ internal sealed partial class ShardWriter
                 work.NewStreams[record.Id] = [.. decision.Events];
                 if (decision.Events.OfType<PaymentSentToPayee>().Any())
                 {
-                    work.FollowUps.Add(new CreditCommand(new CreditPayee(record.Id, record.PayeeAccountId, new(record.Amount, record.Currency), now)));
+                    work.FollowUps.Add(new CreditCommand(new CreditPayee(record.Id, record.PayeeAccountId, new(record.SettledAmount, record.SettledCurrency), now)));
                 }
 
                 outcome = new EngineOutcome(null, 201, $"/v1/payments/{record.Id}", JsonSerializer.Serialize(MoneyViews.Render(record), Json), record);
@@ -213,7 +240,8 @@ internal sealed partial class ShardWriter
                 stream.AddRange(decision.Events);
                 if (decision.Events.OfType<PaymentCreditRefused>().Any())
                 {
-                    work.FollowUps.Add(new ReverseCommand(new ReversePayment(paymentId, record.PayerAccountId, new(record.Amount, record.Currency), "the payee account is not active", now)));
+                    work.FollowUps.Add(new ReverseCommand(new ReversePayment(paymentId, record.PayerAccountId, new(record.Amount, record.Currency), "the payee account is not active", now,
+                        PaymentRecords.Conversion(record))));
                 }
 
                 outcome = new EngineOutcome(null, 200, null, string.Empty, record);
@@ -265,6 +293,7 @@ internal sealed partial class ShardWriter
     {
         FundsDeposited d => ("deposit", null, d.TransactionId, null),
         FundsWithdrawn w => ("withdrawal", null, w.TransactionId, null),
+        FundsConverted v => ("conversion", null, v.ConversionId, null),
         PaymentCompleted c => ("payment", c.PaymentId, null, Counterparty(c.Postings, accountId)),
         PaymentSentToPayee s => ("payment", s.PaymentId, null, s.PayeeAccountId),
         PaymentReversed r => ("payment_reversal", r.PaymentId, null, null),
@@ -301,6 +330,14 @@ internal sealed partial class ShardWriter
         }).ToList(), b => b.Id);
         commit.Upsert(work.Payments.Values, p => p.Id);
         commit.Upsert(work.Transactions, t => t.Id);
+        if (work.Quotes.Count > 0)
+        {
+            commit.Upsert(work.Quotes.Values, q => q.Id);
+            commit.Sql(LedgerSql.InsertQuoteUses,
+                work.Quotes.Keys.ToArray(),
+                work.Quotes.Values.Select(q => q.UsedBy!).ToArray(),
+                _engine.Clock.GetUtcNow());
+        }
 
         var entries = work.Entries;
         if (entries.Count > 0)

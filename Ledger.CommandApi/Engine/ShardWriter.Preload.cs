@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Ledger.Domain.Accounts;
+using Ledger.Domain.Fx;
 using Ledger.Domain.Ledger;
 using Ledger.Projections.Money;
 
@@ -10,7 +11,8 @@ namespace Ledger.CommandApi.Engine;
 internal sealed record Preloaded(
     Dictionary<string, AccountState> Payees,
     Dictionary<string, PaymentRecord> Payments,
-    Dictionary<string, (string Hash, EngineOutcome Outcome)> StoredResponses);
+    Dictionary<string, (string Hash, EngineOutcome Outcome)> StoredResponses,
+    Dictionary<string, FxQuote> Quotes);
 
 internal sealed partial class ShardWriter
 {
@@ -22,6 +24,7 @@ internal sealed partial class ShardWriter
         var local = new HashSet<string>(StringComparer.Ordinal);
         var remote = new HashSet<string>(StringComparer.Ordinal);
         var payments = new HashSet<string>(StringComparer.Ordinal);
+        var quotes = new HashSet<string>(StringComparer.Ordinal);
         foreach (var command in batch)
         {
             switch (command)
@@ -31,7 +34,13 @@ internal sealed partial class ShardWriter
                 case PayCommand p:
                     local.Add(p.Pay.PayerAccountId);
                     (_engine.ShardOf(p.Pay.PayeeAccountId) == Shard ? local : remote).Add(p.Pay.PayeeAccountId);
+                    if (p.Pay.QuoteId is { } quoteId)
+                    {
+                        quotes.Add(quoteId);
+                    }
+
                     break;
+                case ConvertCommand v: local.Add(v.Convert.AccountId); quotes.Add(v.Convert.QuoteId); break;
                 case CreditCommand c: local.Add(c.Credit.PayeeAccountId); payments.Add(c.Credit.PaymentId); break;
                 case ReverseCommand r: local.Add(r.Reverse.PayerAccountId); payments.Add(r.Reverse.PaymentId); break;
             }
@@ -40,13 +49,15 @@ internal sealed partial class ShardWriter
         local.ExceptWith(_accounts.Keys);
         var payees = new Dictionary<string, AccountState>(StringComparer.Ordinal);
         var loadedPayments = new Dictionary<string, PaymentRecord>(StringComparer.Ordinal);
-        if (local.Count > 0 || remote.Count > 0 || payments.Count > 0)
+        var loadedQuotes = new Dictionary<string, FxQuote>(StringComparer.Ordinal);
+        if (local.Count > 0 || remote.Count > 0 || payments.Count > 0 || quotes.Count > 0)
         {
             await using var session = _store.QuerySession();
             var query = session.CreateBatchQuery();
             var states = query.LoadMany<AccountState>().ById([.. local, .. remote]);
             var balances = query.LoadMany<AccountBalances>().ById([.. local]);
             var paymentDocs = query.LoadMany<PaymentRecord>().ById([.. payments]);
+            var quoteDocs = query.LoadMany<FxQuote>().ById([.. quotes]);
             await query.Execute(ct);
             var balanceById = (await balances).ToDictionary(b => b.Id, StringComparer.Ordinal);
             foreach (var state in await states)
@@ -65,6 +76,11 @@ internal sealed partial class ShardWriter
             {
                 loadedPayments[payment.Id] = payment;
             }
+
+            foreach (var quote in await quoteDocs)
+            {
+                loadedQuotes[quote.Id] = quote;
+            }
         }
 
         var stored = new Dictionary<string, (string Hash, EngineOutcome Outcome)>(StringComparer.Ordinal);
@@ -79,7 +95,7 @@ internal sealed partial class ShardWriter
             }
         }
 
-        return new Preloaded(payees, loadedPayments, stored);
+        return new Preloaded(payees, loadedPayments, stored, loadedQuotes);
     }
 
     private async Task EnsureLoadedAsync(IReadOnlyCollection<string> ids, CancellationToken ct)

@@ -217,10 +217,9 @@ internal sealed partial class ShardWriter
         var now = _engine.Clock.GetUtcNow();
         foreach (var p in pending)
         {
-            var amount = new Domain.Money.Money(p.Amount, p.Currency);
             Enqueue(p.Status == PaymentStatuses.Processing
-                ? new CreditCommand(new CreditPayee(p.Id, p.PayeeAccountId, amount, now))
-                : new ReverseCommand(new ReversePayment(p.Id, p.PayerAccountId, amount, "the payee account is not active", now)));
+                ? new CreditCommand(new CreditPayee(p.Id, p.PayeeAccountId, new(p.SettledAmount, p.SettledCurrency), now))
+                : new ReverseCommand(new ReversePayment(p.Id, p.PayerAccountId, new(p.Amount, p.Currency), "the payee account is not active", now, PaymentRecords.Conversion(p))));
         }
     }
 

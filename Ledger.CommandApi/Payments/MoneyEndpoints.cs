@@ -1,7 +1,9 @@
 using System.Security.Claims;
 using System.Text.Json;
 using Ledger.CommandApi.Engine;
+using Ledger.CommandApi.Fx;
 using Ledger.Domain.Common;
+using Ledger.Domain.Fx;
 using Ledger.Domain.Money;
 using Ledger.Domain.Payments;
 using Ledger.Projections.Accounts;
@@ -46,8 +48,8 @@ public static class MoneyEndpoints
             .WithSummary("Money out of one of your accounts to an external rail; 422 insufficient_funds when available is short.")
             .WithMoneyMetadata<DepositRequest, TransactionView>();
 
-        app.MapPost("/v1/payments", (HttpContext http, ClaimsPrincipal user, IdempotencyGate gate, LedgerEngine engine, IDocumentStore store, TimeProvider clock, CancellationToken ct) =>
-                RunAsync<PaymentRequest>(http, user, gate, engine, ct, (body, actor) => PaymentAsync(body, actor, store, clock, ct), store))
+        app.MapPost("/v1/payments", (HttpContext http, ClaimsPrincipal user, IdempotencyGate gate, LedgerEngine engine, IDocumentStore store, IRatesProvider rates, FxOptions fx, TimeProvider clock, CancellationToken ct) =>
+                RunAsync<PaymentRequest>(http, user, gate, engine, ct, (body, actor) => PaymentAsync(body, actor, store, rates, fx, clock, ct), store))
             .WithTags("Money movement")
             .WithSummary("Pay another account. The payer's funds are reserved, risk decides, and the payment completes, is rejected, or waits in review.")
             .WithDescription("Prefer: wait=N (seconds, at most 10) returns once the payment is final or N seconds pass.")
@@ -70,7 +72,7 @@ public static class MoneyEndpoints
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     /// <summary>The pipeline every money POST shares: key, body, idempotency, validation, the engine, the answer.</summary>
-    private static async Task<IResult> RunAsync<TRequest>(
+    internal static async Task<IResult> RunAsync<TRequest>(
         HttpContext http,
         ClaimsPrincipal user,
         IdempotencyGate gate,
@@ -232,7 +234,7 @@ public static class MoneyEndpoints
         return ValueTask.FromResult<(EngineCommand?, IResult?)>((command, null));
     }
 
-    private static async ValueTask<(EngineCommand?, IResult?)> PaymentAsync(PaymentRequest body, Actor actor, IDocumentStore store, TimeProvider clock, CancellationToken ct)
+    private static async ValueTask<(EngineCommand?, IResult?)> PaymentAsync(PaymentRequest body, Actor actor, IDocumentStore store, IRatesProvider rates, FxOptions fx, TimeProvider clock, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var payer = body.PayerAccountId ?? string.Empty;
@@ -277,15 +279,55 @@ public static class MoneyEndpoints
             return (null, Problems.Validation(errors));
         }
 
-        if (body.QuoteId is not null || (body.PayeeCurrency is not null && Currencies.TryGet(body.PayeeCurrency, out _) && body.PayeeCurrency != money.Currency))
+        if (body.PayeeCurrency is not null && FxEndpoints.CurrencyProblem("payeeCurrency", body.PayeeCurrency) is { } unsupported)
         {
-            return (null, Problems.Create(StatusCodes.Status422UnprocessableEntity, ErrorCodes.CurrencyNotSupported, "Currency conversion is not available.",
-                "Payments are in one currency for now: payeeCurrency must equal the amount's currency, and quotes are not offered yet."));
+            return (null, unsupported);
         }
 
-        if (body.PayeeCurrency is not null && !Currencies.TryGet(body.PayeeCurrency, out _))
+        // Received in another currency: at a quote's locked price (checked again, authoritatively, by the payer's
+        // shard writer, which also uses the quote up), or priced now from current rates with the configured spread.
+        FxPrice? spot = null;
+        string? spotSource = null;
+        if (body.QuoteId is { } quoteId)
         {
-            return (null, Problems.Create(StatusCodes.Status422UnprocessableEntity, ErrorCodes.CurrencyNotSupported, "Currency not supported.", "payeeCurrency is not a currency this ledger supports."));
+            if (!Ids.LooksLike(Ids.QuotePrefix, quoteId))
+            {
+                return (null, Problems.NotFound("No such quote."));
+            }
+
+            if (body.PayeeCurrency is null)
+            {
+                await using var session = store.QuerySession();
+                var quote = await session.LoadAsync<FxQuote>(quoteId, ct);
+                if (quote is null || !string.Equals(quote.Owner, actor.Subject, StringComparison.Ordinal))
+                {
+                    return (null, Problems.NotFound("No such quote."));
+                }
+
+                payeeCurrency = quote.Price.BuyAmount.Currency;
+            }
+        }
+        else if (payeeCurrency != money.Currency)
+        {
+            var (table, stale) = FxEndpoints.Fresh(rates, fx, clock);
+            if (stale is not null)
+            {
+                return (null, stale);
+            }
+
+            spot = FxPricing.ForSellAmount(table!, money, payeeCurrency, fx.Spread);
+            if (spot is null)
+            {
+                return (null, Problems.Create(StatusCodes.Status422UnprocessableEntity, ErrorCodes.CurrencyNotSupported, "No rate for this pair.",
+                    $"The current rates ({table!.Source}) have no rate between {money.Currency} and {payeeCurrency}."));
+            }
+
+            if (FxEndpoints.PriceProblem(spot, "amount") is { } priceProblem)
+            {
+                return (null, priceProblem);
+            }
+
+            spotSource = table!.Source;
         }
 
         var payee = body.PayeeAccountId;
@@ -306,7 +348,8 @@ public static class MoneyEndpoints
             payee = claim.AccountId;
         }
 
-        var pay = new Pay(Ids.New(Ids.PaymentPrefix), payer, payee, money, payeeCurrency, body.Purpose!, body.Description, body.Metadata, actor, clock.GetUtcNow());
+        var pay = new Pay(Ids.New(Ids.PaymentPrefix), payer, payee, money, payeeCurrency, body.Purpose!, body.Description, body.Metadata, actor, clock.GetUtcNow(),
+            body.QuoteId, spot, spotSource);
         return (new PayCommand(pay), null);
     }
 

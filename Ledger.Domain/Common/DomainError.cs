@@ -38,6 +38,9 @@ public static class ErrorCodes
     public const string AccountNotEmpty = "account_not_empty";
     public const string InsufficientFunds = "insufficient_funds";
     public const string CurrencyNotSupported = "currency_not_supported";
+    public const string QuoteExpired = "quote_expired";
+    public const string QuoteUsed = "quote_used";
+    public const string RatesUnavailable = "rates_unavailable";
     public const string PaymentToSelf = "payment_to_self";
     public const string IdempotencyKeyReused = "idempotency_key_reused";
     public const string PayloadTooLarge = "payload_too_large";

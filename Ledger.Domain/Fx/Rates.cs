@@ -1,5 +1,3 @@
-using Ledger.Domain.Money;
-
 namespace Ledger.Domain.Fx;
 
 /// <summary>
@@ -54,8 +52,9 @@ public sealed record FxPrice(Money.Money SellAmount, long Fee, Money.Money BuyAm
 /// <item><b>Fee</b>: the spread on the sell amount, rounded half-up to the sell currency's minor units.</item>
 /// <item><b>Buy amount</b>: the net sell amount at the mid rate, rounded <i>down</i> to the buy currency's minor units
 /// (the house never pays out a fraction it did not receive).</item>
-/// <item><b>Sell amount for a wanted buy amount</b>: rounded <i>up</i> to the sell currency's minor units, then the
-/// fee grossed up on top, rounded up.</item>
+/// <item><b>Sell amount for a wanted buy amount</b>: the smallest sell amount that the two rules above turn into at
+/// least the wanted amount (the customer receives exactly what was asked for; any sub-unit excess stays with the fx
+/// account).</item>
 /// </list>
 /// Each currency of a conversion is booked separately and balances on its own, so rounding can move value between
 /// the customer and the fx account but can never create or destroy money in any currency.
@@ -72,10 +71,8 @@ public static class FxPricing
             return null;
         }
 
-        var scale = Scale(sell.Currency, buyCurrency);
-        var fee = (long)decimal.Round(sell.Minor * spread, 0, MidpointRounding.AwayFromZero);
-        var net = sell.Minor - fee;
-        var buy = (long)decimal.Floor(net * mid * scale);
+        var fee = Fee(sell.Minor, spread);
+        var buy = Buys(sell.Minor, mid, Scale(sell.Currency, buyCurrency), spread);
         return new FxPrice(sell, fee, new Money.Money(buy, buyCurrency), CustomerRate(mid, spread), mid);
     }
 
@@ -86,18 +83,27 @@ public static class FxPricing
             return null;
         }
 
+        // Estimate, then settle on the smallest sell amount that the sell-side rules above turn into at least the
+        // wanted amount: both directions price with one rule, so a quote for either side is the same deal.
         var scale = Scale(sellCurrency, buy.Currency);
-        var net = (long)decimal.Ceiling(buy.Minor / (mid * scale));
-        // The net must still buy at least the wanted amount after the floor above (guards a ceiling lost to precision).
-        while ((long)decimal.Floor(net * mid * scale) < buy.Minor)
+        var gross = Math.Max(1, (long)decimal.Ceiling(decimal.Ceiling(buy.Minor / (mid * scale)) / (1m - spread)));
+        while (gross > 1 && Buys(gross - 1, mid, scale, spread) >= buy.Minor)
         {
-            net++;
+            gross--;
         }
 
-        var gross = (long)decimal.Ceiling(net / (1m - spread));
-        var fee = gross - net;
+        while (Buys(gross, mid, scale, spread) < buy.Minor)
+        {
+            gross++;
+        }
+
+        var fee = Fee(gross, spread);
         return new FxPrice(new Money.Money(gross, sellCurrency), fee, buy, CustomerRate(mid, spread), mid);
     }
+
+    private static long Fee(long sell, decimal spread) => (long)decimal.Round(sell * spread, 0, MidpointRounding.AwayFromZero);
+
+    private static long Buys(long sell, decimal mid, decimal scale, decimal spread) => (long)decimal.Floor((sell - Fee(sell, spread)) * mid * scale);
 
     /// <summary>Minor units of the buy currency per (mid × minor unit of the sell currency): 10^(buy − sell digits).</summary>
     private static decimal Scale(string sell, string buy)
@@ -114,4 +120,33 @@ public static class FxPricing
 
     private static decimal CustomerRate(decimal mid, decimal spread) =>
         decimal.Round(mid * (1m - spread), RateTable.RateDecimals, MidpointRounding.ToZero);
+}
+
+/// <summary>A priced conversion offered to one customer: the rate is locked until <see cref="ExpiresAt"/>, and it is
+/// used at most once (SPEC "Multi-currency").</summary>
+public sealed record FxQuote(string Id, string Owner, string? AccountId, FxPrice Price, string RateSource, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, string? UsedBy);
+
+/// <summary>The checks a quote passes before money moves at its price, in the order their errors matter.</summary>
+public static class QuoteRules
+{
+    public static Common.DomainError? Check(FxQuote? quote, Common.Actor actor, string accountId, DateTimeOffset now)
+    {
+        // Someone else's quote, or one bound to another account, does not exist for this caller.
+        if (quote is null || !string.Equals(quote.Owner, actor.Subject, StringComparison.Ordinal) || (quote.AccountId is { } bound && bound != accountId))
+        {
+            return Common.DomainError.NotFound("No such quote.");
+        }
+
+        if (quote.UsedBy is not null)
+        {
+            return Common.DomainError.Rule(Common.ErrorCodes.QuoteUsed, "This quote has already been used; ask for a new one.");
+        }
+
+        if (now >= quote.ExpiresAt)
+        {
+            return Common.DomainError.Rule(Common.ErrorCodes.QuoteExpired, $"This quote expired at {quote.ExpiresAt:O}; ask for a new one.");
+        }
+
+        return null;
+    }
 }

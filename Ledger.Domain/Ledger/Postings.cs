@@ -27,6 +27,13 @@ public static class SystemAccounts
     /// <summary>Money between a payer's shard and a payee's shard: in flight, owned by no customer.</summary>
     public const string Transit = "sys_transit";
 
+    /// <summary>The ledger's foreign-exchange position: takes one currency in and pays another out in each conversion,
+    /// balanced per currency (SPEC "Multi-currency").</summary>
+    public const string Fx = "sys_fx";
+
+    /// <summary>Fee revenue: the spread of every conversion, in the currency it was taken in.</summary>
+    public const string Fees = "sys_fees";
+
     public static bool IsSystem(string account) => account.StartsWith("sys_", StringComparison.Ordinal);
 }
 

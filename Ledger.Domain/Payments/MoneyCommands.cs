@@ -16,13 +16,19 @@ public sealed record Pay(
     string? Description,
     IReadOnlyDictionary<string, string>? Metadata,
     Actor Actor,
-    DateTimeOffset At);
+    DateTimeOffset At,
+    string? QuoteId = null,
+    Fx.FxPrice? SpotPrice = null,
+    string? SpotRateSource = null);
 
-/// <summary>Cross-shard, to the payee's shard: credit what the payer's shard sent to transit.</summary>
+/// <summary>Cross-shard, to the payee's shard: credit what the payer's shard sent to transit (in the payee's currency).</summary>
 public sealed record CreditPayee(string PaymentId, string PayeeAccountId, Money.Money Amount, DateTimeOffset At);
 
 /// <summary>Cross-shard, back to the payer's shard: the credit was refused, return the money.</summary>
-public sealed record ReversePayment(string PaymentId, string PayerAccountId, Money.Money Amount, string Reason, DateTimeOffset At);
+public sealed record ReversePayment(string PaymentId, string PayerAccountId, Money.Money Amount, string Reason, DateTimeOffset At, Fx.FxPrice? Conversion = null);
+
+/// <summary>Convert money within one account at a quote's locked price (<c>POST /v1/conversions</c>).</summary>
+public sealed record ConvertFunds(string ConversionId, string AccountId, string QuoteId, Actor Actor, DateTimeOffset At);
 
 /// <summary>What the payer's shard knows of a payee it does not own: enough to refuse early.</summary>
 public sealed record PayeeSnapshot(string Id, Accounts.AccountStatus Status);

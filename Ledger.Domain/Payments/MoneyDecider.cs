@@ -42,9 +42,11 @@ public static class MoneyDecider
 
     /// <summary>
     /// The payer's side of a payment: checks, reserve, risk decision, and — when approved — completion (payee in the
-    /// same shard, <paramref name="payeeInShard"/> given) or hand-off to transit (payee in another shard).
+    /// same shard, <paramref name="payeeInShard"/> given) or hand-off to transit (payee in another shard). A payment
+    /// received in another currency is converted at its quote's price (<paramref name="quote"/>, loaded by the engine
+    /// for <see cref="Pay.QuoteId"/>) or at the price the API made from current rates (<see cref="Pay.SpotPrice"/>).
     /// </summary>
-    public static Decision<MoneyEvent> Decide(AccountFunds? payer, PayeeSnapshot? payee, AccountFunds? payeeInShard, IRiskAssessor risk, Pay c)
+    public static Decision<MoneyEvent> Decide(AccountFunds? payer, PayeeSnapshot? payee, AccountFunds? payeeInShard, IRiskAssessor risk, Pay c, Fx.FxQuote? quote = null)
     {
         if (NotPositive(c.Amount) is { } bad)
         {
@@ -71,9 +73,31 @@ public static class MoneyDecider
             return DomainError.Validation("purpose must be purchase or personal.");
         }
 
-        if (c.PayeeCurrency != c.Amount.Currency)
+        var price = c.SpotPrice;
+        var rateSource = c.SpotRateSource;
+        if (c.QuoteId is not null)
         {
-            return DomainError.Rule(ErrorCodes.CurrencyNotSupported, $"Paying in {c.Amount.Currency} to be received in {c.PayeeCurrency} needs currency conversion, which this ledger does not offer yet.");
+            if (Fx.QuoteRules.Check(quote, c.Actor, c.PayerAccountId, c.At) is { } quoteProblem)
+            {
+                return quoteProblem;
+            }
+
+            if (quote!.Price.SellAmount != c.Amount || quote.Price.BuyAmount.Currency != c.PayeeCurrency)
+            {
+                return DomainError.Validation($"The quote sells {quote.Price.SellAmount} for {quote.Price.BuyAmount.Currency}: the payment's amount and payeeCurrency must match it.");
+            }
+
+            (price, rateSource) = (quote.Price, quote.RateSource);
+        }
+
+        if (c.PayeeCurrency != c.Amount.Currency && (price is null || price.SellAmount != c.Amount || price.BuyAmount.Currency != c.PayeeCurrency))
+        {
+            return DomainError.Rule(ErrorCodes.CurrencyNotSupported, $"No price to convert {c.Amount.Currency} to {c.PayeeCurrency}.");
+        }
+
+        if (c.PayeeCurrency == c.Amount.Currency)
+        {
+            price = null; // nothing to convert
         }
 
         if (Active(payer!) is { } inactive)
@@ -92,11 +116,17 @@ public static class MoneyDecider
         }
 
         var (currency, amount) = (c.Amount.Currency, c.Amount.Minor);
-        var events = new List<MoneyEvent>(4)
+        var events = new List<MoneyEvent>(5)
         {
             new PaymentInitiated(c.PaymentId, c.PayerAccountId, c.PayeeAccountId, amount, currency, c.Purpose, c.Description, c.Metadata, c.Actor.Subject, c.At),
-            new PaymentFundsReserved(c.PaymentId, Postings.AssertBalanced(Postings.Move(currency, amount, c.PayerAccountId, Bucket.Available, c.PayerAccountId, Bucket.Pending)), c.At),
         };
+        if (price is not null)
+        {
+            events.Add(new PaymentConversionPriced(c.PaymentId, c.QuoteId, price.SellAmount.Minor, price.SellAmount.Currency, price.Fee,
+                price.BuyAmount.Minor, price.BuyAmount.Currency, price.Rate, price.MidRate, rateSource ?? "unknown", c.At));
+        }
+
+        events.Add(new PaymentFundsReserved(c.PaymentId, Postings.AssertBalanced(Postings.Move(currency, amount, c.PayerAccountId, Bucket.Available, c.PayerAccountId, Bucket.Pending)), c.At));
         var decision = risk.Assess(payer, payee, c.Amount, c.At);
         events.Add(new PaymentRiskAssessed(c.PaymentId, c.PayerAccountId, amount, currency, decision.Outcome, decision.ScoreBasisPoints, decision.Reasons, decision.Source, c.At));
         switch (decision.Outcome)
@@ -106,18 +136,75 @@ public static class MoneyDecider
                     Postings.AssertBalanced(Postings.Move(currency, amount, c.PayerAccountId, Bucket.Pending, c.PayerAccountId, Bucket.Available)), c.At));
                 break;
             case RiskOutcome.Approve when payeeInShard is not null:
-                events.Add(new PaymentCompleted(c.PaymentId,
-                    Postings.AssertBalanced(Postings.Move(currency, amount, c.PayerAccountId, Bucket.Pending, c.PayeeAccountId, Bucket.Available)), c.At));
+                events.Add(new PaymentCompleted(c.PaymentId, Postings.AssertBalanced(Deliver(c.PayerAccountId, c.Amount, price, c.PayeeAccountId)), c.At));
                 break;
             case RiskOutcome.Approve:
-                events.Add(new PaymentSentToPayee(c.PaymentId, c.PayeeAccountId,
-                    Postings.AssertBalanced(Postings.Move(currency, amount, c.PayerAccountId, Bucket.Pending, SystemAccounts.Transit, Bucket.Available)), c.At));
+                events.Add(new PaymentSentToPayee(c.PaymentId, c.PayeeAccountId, Postings.AssertBalanced(Deliver(c.PayerAccountId, c.Amount, price, SystemAccounts.Transit)), c.At));
                 break;
             case RiskOutcome.Review:
                 break; // the reserve stays pending until support decides (fraud reviews)
         }
 
         return Decision<MoneyEvent>.Ok(events);
+    }
+
+    /// <summary>A conversion within one account, at its quote's locked price.</summary>
+    public static Decision<MoneyEvent> Decide(AccountFunds? account, Fx.FxQuote? quote, ConvertFunds c)
+    {
+        if (Owned(account, c.Actor) is { } missing)
+        {
+            return missing;
+        }
+
+        if (Fx.QuoteRules.Check(quote, c.Actor, c.AccountId, c.At) is { } quoteProblem)
+        {
+            return quoteProblem;
+        }
+
+        if (Active(account!) is { } inactive)
+        {
+            return inactive;
+        }
+
+        var price = quote!.Price;
+        if (account!.BalanceIn(price.SellAmount.Currency).Available < price.SellAmount.Minor)
+        {
+            return InsufficientFunds(price.SellAmount.Currency);
+        }
+
+        var legs = Postings.AssertBalanced(ConversionLegs(price, c.AccountId, Bucket.Available, c.AccountId));
+        return Decision<MoneyEvent>.Ok(new FundsConverted(c.ConversionId, c.AccountId, quote.Id, price.SellAmount.Minor, price.SellAmount.Currency, price.Fee,
+            price.BuyAmount.Minor, price.BuyAmount.Currency, price.Rate, legs, c.At));
+    }
+
+    /// <summary>The payer's reserve (sell currency) to <paramref name="to"/>, converted when there is a price.</summary>
+    private static Posting[] Deliver(string payer, Money.Money amount, Fx.FxPrice? price, string to) =>
+        price is null
+            ? Postings.Move(amount.Currency, amount.Minor, payer, Bucket.Pending, to, Bucket.Available)
+            : ConversionLegs(price, payer, Bucket.Pending, to);
+
+    /// <summary>
+    /// A conversion's double entry, each currency balanced on its own: in the sell currency the customer gives the
+    /// sell amount, the fx account takes the net and fee revenue the fee; in the buy currency the fx account pays the
+    /// buy amount to <paramref name="to"/>.
+    /// </summary>
+    public static Posting[] ConversionLegs(Fx.FxPrice price, string from, Bucket fromBucket, string to)
+    {
+        var sell = price.SellAmount;
+        var buy = price.BuyAmount;
+        var legs = new List<Posting>(5)
+        {
+            new(from, sell.Currency, -sell.Minor, fromBucket),
+            new(SystemAccounts.Fx, sell.Currency, price.NetSell, Bucket.Available),
+        };
+        if (price.Fee != 0)
+        {
+            legs.Add(new Posting(SystemAccounts.Fees, sell.Currency, price.Fee, Bucket.Available));
+        }
+
+        legs.Add(new Posting(SystemAccounts.Fx, buy.Currency, -buy.Minor, Bucket.Available));
+        legs.Add(new Posting(to, buy.Currency, buy.Minor, Bucket.Available));
+        return [.. legs];
     }
 
     /// <summary>The payee's shard applies a cross-shard credit, or refuses it so the payer's shard reverses it.</summary>
@@ -132,9 +219,12 @@ public static class MoneyDecider
             Postings.AssertBalanced(Postings.Move(c.Amount.Currency, c.Amount.Minor, SystemAccounts.Transit, Bucket.Available, c.PayeeAccountId, Bucket.Available)), c.At));
     }
 
+    /// <summary>A refused credit goes back from transit to the payer: in full, fee included, the conversion undone.</summary>
     public static Decision<MoneyEvent> Decide(ReversePayment c) =>
         Decision<MoneyEvent>.Ok(new PaymentReversed(c.PaymentId, c.Reason,
-            Postings.AssertBalanced(Postings.Move(c.Amount.Currency, c.Amount.Minor, SystemAccounts.Transit, Bucket.Available, c.PayerAccountId, Bucket.Available)), c.At));
+            Postings.AssertBalanced(c.Conversion is { } price
+                ? [.. ConversionLegs(price, c.PayerAccountId, Bucket.Available, SystemAccounts.Transit).Select(p => p with { Amount = -p.Amount })]
+                : Postings.Move(c.Amount.Currency, c.Amount.Minor, SystemAccounts.Transit, Bucket.Available, c.PayerAccountId, Bucket.Available)), c.At));
 
     /// <summary>Applies one event to one account: its postings, its velocity, its entry count.</summary>
     public static AccountFunds Evolve(AccountFunds account, MoneyEvent e)

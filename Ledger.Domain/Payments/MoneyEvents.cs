@@ -86,3 +86,38 @@ public sealed record PaymentReversed(string PaymentId, string Reason, IReadOnlyL
 {
     public override IReadOnlyList<Posting> Postings => Legs;
 }
+
+/// <summary>
+/// A payment paid in one currency and received in another: the price it was converted at (from a quote or priced on
+/// the spot). Comes right after <see cref="PaymentInitiated"/>; the completion's postings carry the conversion legs.
+/// </summary>
+public sealed record PaymentConversionPriced(
+    string PaymentId,
+    string? QuoteId,
+    long SellAmount,
+    string SellCurrency,
+    long Fee,
+    long BuyAmount,
+    string BuyCurrency,
+    decimal Rate,
+    decimal MidRate,
+    string RateSource,
+    DateTimeOffset At) : MoneyEvent(At);
+
+/// <summary>A conversion within one account (<c>POST /v1/conversions</c>): sell currency out (fee to fee revenue),
+/// buy currency in, through the fx account.</summary>
+public sealed record FundsConverted(
+    string ConversionId,
+    string AccountId,
+    string QuoteId,
+    long SellAmount,
+    string SellCurrency,
+    long Fee,
+    long BuyAmount,
+    string BuyCurrency,
+    decimal Rate,
+    IReadOnlyList<Posting> Legs,
+    DateTimeOffset At) : MoneyEvent(At)
+{
+    public override IReadOnlyList<Posting> Postings => Legs;
+}

@@ -59,6 +59,13 @@ public static class LedgerSql
             created_at timestamptz not null,
             expires_at timestamptz not null);
         create index if not exists idempotency_keys_expires_at on {Schema}.idempotency_keys (expires_at);
+
+        -- A quote is used at most once, whichever shard uses it: the use is a row inserted with the money movement,
+        -- and a second use (only possible from two shards at the same instant) fails its batch on the primary key.
+        create table if not exists {Schema}.fx_quote_uses (
+            quote_id text primary key,
+            used_by text not null,
+            used_at timestamptz not null);
         """;
 
     public static readonly string AdvanceShard = $"update {Schema}.shard_versions set version = ?, expected = ? where shard = ?";
@@ -70,6 +77,9 @@ public static class LedgerSql
     public static readonly string InsertIdempotency =
         $"insert into {Schema}.idempotency_keys (id, request_hash, status_code, location, body, created_at, expires_at) " +
         "select i, h, s, l, b, $1, $2 from unnest($3::text[], $4::text[], $5::int[], $6::text[], $7::text[]) as t(i, h, s, l, b) on conflict (id) do nothing";
+
+    public static readonly string InsertQuoteUses =
+        $"insert into {Schema}.fx_quote_uses (quote_id, used_by, used_at) select q, u, $3 from unnest($1::text[], $2::text[]) as t(q, u)";
 
     /// <summary>A whole batch's history entries in one statement. The primary key (account, seq) refuses a duplicate.</summary>
     public static readonly string InsertEntries =

@@ -33,6 +33,11 @@ public sealed class PaymentRecord
     public string? Description { get; set; }
     public Dictionary<string, string>? Metadata { get; set; }
     public int? RiskScoreBasisPoints { get; set; }
+
+    /// <summary>Cross-currency only: the customer's rate, the spread taken (in <see cref="Currency"/>) and the quote used.</summary>
+    public decimal? FxRate { get; set; }
+    public long Fee { get; set; }
+    public string? QuoteId { get; set; }
     public List<string> Reasons { get; set; } = [];
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }

@@ -35,6 +35,17 @@ public sealed record TransactionView(
     MoneyView BalanceAfter,
     DateTimeOffset CreatedAt);
 
+/// <summary>A conversion within one account, as <c>POST /v1/conversions</c> answers it.</summary>
+public sealed record ConversionView(
+    string Id,
+    string AccountId,
+    string QuoteId,
+    MoneyView SellAmount,
+    MoneyView BuyAmount,
+    MoneyView Fee,
+    string Rate,
+    DateTimeOffset CreatedAt);
+
 public sealed record EntryView(
     string Id,
     string? PaymentId,
@@ -57,7 +68,7 @@ public static class MoneyViews
         p.PayeeAccountId,
         MoneyView.Of(p.Amount, p.Currency),
         MoneyView.Of(p.SettledAmount, p.SettledCurrency),
-        null,
+        p.FxRate?.ToString(System.Globalization.CultureInfo.InvariantCulture),
         p.RiskScoreBasisPoints is { } bp ? (bp / 10_000m).ToString("0.0###", System.Globalization.CultureInfo.InvariantCulture) : null,
         p.Purpose,
         p.Description,
@@ -65,6 +76,16 @@ public static class MoneyViews
         p.Reasons.Count == 0 ? null : p.Reasons,
         p.CreatedAt,
         p.CompletedAt);
+
+    public static ConversionView Render(Ledger.Domain.Payments.FundsConverted e) => new(
+        e.ConversionId,
+        e.AccountId,
+        e.QuoteId,
+        MoneyView.Of(e.SellAmount, e.SellCurrency),
+        MoneyView.Of(e.BuyAmount, e.BuyCurrency),
+        MoneyView.Of(e.Fee, e.SellCurrency),
+        e.Rate.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        e.At);
 
     public static TransactionView Render(TransactionRecord t) => new(
         t.Id, t.Kind, t.AccountId, MoneyView.Of(t.Amount, t.Currency), t.Reference, MoneyView.Of(t.BalanceAfter, t.Currency), t.CreatedAt);

@@ -5,6 +5,12 @@ namespace Ledger.Projections.Money;
 /// <summary>How each payment event changes the payment's record. One definition, used by the engine and by replay.</summary>
 public static class PaymentRecords
 {
+    /// <summary>The conversion a cross-currency payment was priced at, as its record holds it (for reversals).</summary>
+    public static Ledger.Domain.Fx.FxPrice? Conversion(PaymentRecord p) =>
+        p.FxRate is { } rate
+            ? new Ledger.Domain.Fx.FxPrice(new(p.Amount, p.Currency), p.Fee, new(p.SettledAmount, p.SettledCurrency), rate, 0m)
+            : null;
+
     public static void Apply(PaymentRecord p, MoneyEvent e)
     {
         p.UpdatedAt = e.At;
@@ -23,6 +29,13 @@ public static class PaymentRecords
                 p.Metadata = i.Metadata is null ? null : new Dictionary<string, string>(i.Metadata);
                 p.CreatedAt = i.At;
                 p.Status = PaymentStatuses.Pending;
+                break;
+            case PaymentConversionPriced fx:
+                p.SettledAmount = fx.BuyAmount;
+                p.SettledCurrency = fx.BuyCurrency;
+                p.FxRate = fx.Rate;
+                p.Fee = fx.Fee;
+                p.QuoteId = fx.QuoteId;
                 break;
             case PaymentRiskAssessed r:
                 p.RiskScoreBasisPoints = r.ScoreBasisPoints;

@@ -11,6 +11,8 @@ public static class Ids
     public const string PaymentPrefix = "pay_";
     public const string DepositPrefix = "dep_";
     public const string WithdrawalPrefix = "wdr_";
+    public const string QuotePrefix = "quo_";
+    public const string ConversionPrefix = "cnv_";
 
     public static string NewAccountId() => New(AccountPrefix);
 

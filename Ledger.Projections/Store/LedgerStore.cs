@@ -83,6 +83,7 @@ public static class LedgerStore
             .Index(x => x.PayeeAccountId)
             .Index(x => x.Status);
         opts.Schema.For<TransactionRecord>().Identity(x => x.Id);
+        opts.Schema.For<Ledger.Domain.Fx.FxQuote>().Identity(x => x.Id);
     }
 }
 
@@ -109,6 +110,8 @@ public static class EventNames
         (typeof(PaymentSentToPayee), "payment_sent_to_payee.v1"),
         (typeof(PaymentCreditRefused), "payment_credit_refused.v1"),
         (typeof(PaymentReversed), "payment_reversed.v1"),
+        (typeof(PaymentConversionPriced), "payment_conversion_priced.v1"),
+        (typeof(FundsConverted), "funds_converted.v1"),
     ];
 
     private static readonly Dictionary<Type, string> ByType = All.ToDictionary(x => x.Type, x => x.Name);
