@@ -1,5 +1,6 @@
 using Ledger.CommandApi.Accounts;
 using Ledger.CommandApi.Engine;
+using Ledger.CommandApi.Fx;
 using Ledger.CommandApi.Payments;
 using Ledger.Domain.Payments;
 using Ledger.Projections.Privacy;
@@ -16,12 +17,14 @@ services.AddSingleton<LedgerEngine>();
 services.AddHostedService(sp => sp.GetRequiredService<LedgerEngine>());
 services.AddHostedService<IdempotencyPurge>();
 services.AddSingleton<IdempotencyGate>();
+services.AddFxRates(builder.Configuration);
 
 var app = builder.Build();
 app.UseLedgerDefaults();
 app.MapDevTokens(enabled: app.Environment.IsDevelopment());
 app.MapAccountCommands();
 app.MapMoneyCommands();
+app.MapFx();
 app.Run();
 
 /// <summary>Entry point, public for WebApplicationFactory.</summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using Ledger.CommandApi.Engine;
 using Ledger.CommandApi.Payments;
@@ -107,7 +106,7 @@ public static class FxEndpoints
         }
 
         var list = table.Currencies.Where(c => c != baseCurrency).Order(StringComparer.Ordinal)
-            .Select(c => new RateView(c, table.Mid(baseCurrency, c)!.Value.ToString(CultureInfo.InvariantCulture)))
+            .Select(c => new RateView(c, RateTable.Format(table.Mid(baseCurrency, c)!.Value)))
             .ToList();
         return TypedResults.Ok(new RatesView(baseCurrency, table.Source, table.AsOf, list));
     }
@@ -239,7 +238,7 @@ public static class FxEndpoints
     public static QuoteView Render(FxQuote q) => new(
         q.Id,
         q.AccountId,
-        q.Price.Rate.ToString(CultureInfo.InvariantCulture),
+        RateTable.Format(q.Price.Rate),
         MoneyView.Of(q.Price.SellAmount.Minor, q.Price.SellAmount.Currency),
         MoneyView.Of(q.Price.BuyAmount.Minor, q.Price.BuyAmount.Currency),
         MoneyView.Of(q.Price.Fee, q.Price.SellAmount.Currency),

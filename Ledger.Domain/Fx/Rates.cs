@@ -27,6 +27,9 @@ public sealed record RateTable(string Base, IReadOnlyDictionary<string, decimal>
         return decimal.Round(t / f, RateDecimals, MidpointRounding.ToEven);
     }
 
+    /// <summary>A rate as the API shows it: invariant culture, no trailing zeros ("149.25", not "149.250").</summary>
+    public static string Format(decimal rate) => rate.ToString("0.##########", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Every currency quoted here, base included.</summary>
     public IEnumerable<string> Currencies => PerBase.Keys.Append(Base).Distinct(StringComparer.Ordinal);
 

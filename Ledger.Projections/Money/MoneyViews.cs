@@ -68,7 +68,7 @@ public static class MoneyViews
         p.PayeeAccountId,
         MoneyView.Of(p.Amount, p.Currency),
         MoneyView.Of(p.SettledAmount, p.SettledCurrency),
-        p.FxRate?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        p.FxRate is { } rate ? Ledger.Domain.Fx.RateTable.Format(rate) : null,
         p.RiskScoreBasisPoints is { } bp ? (bp / 10_000m).ToString("0.0###", System.Globalization.CultureInfo.InvariantCulture) : null,
         p.Purpose,
         p.Description,
@@ -84,7 +84,7 @@ public static class MoneyViews
         MoneyView.Of(e.SellAmount, e.SellCurrency),
         MoneyView.Of(e.BuyAmount, e.BuyCurrency),
         MoneyView.Of(e.Fee, e.SellCurrency),
-        e.Rate.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        Ledger.Domain.Fx.RateTable.Format(e.Rate),
         e.At);
 
     public static TransactionView Render(TransactionRecord t) => new(

@@ -21,10 +21,12 @@ switch (options.Scenario)
         break;
     case "payments-uniform":
     case "payments-hot":
+    case "payments-fx":
         await Setup.FundAsync(http, clients);
         var hot = options.Scenario == "payments-hot";
+        var fx = options.Scenario == "payments-fx";
         Report.Print(options.Scenario + $" ({options.Concurrency} clients)", 0,
-            await Run.ClosedLoopAsync(options, (i, random) => Scenarios.PayAsync(http, clients, random, hot, wait: false)));
+            await Run.ClosedLoopAsync(options, (i, random) => Scenarios.PayAsync(http, clients, random, hot, wait: false, fx)));
         break;
     case "mixed":
         await Setup.FundAsync(http, clients);
@@ -34,7 +36,7 @@ switch (options.Scenario)
         Report.Print("mixed: account edits", options.EditRate, await edits);
         break;
     default:
-        throw new ArgumentException($"Unknown scenario '{options.Scenario}'. Known: account-edits, payments-uniform, payments-hot, mixed.");
+        throw new ArgumentException($"Unknown scenario '{options.Scenario}'. Known: account-edits, payments-uniform, payments-hot, payments-fx, mixed.");
 }
 
 internal sealed record BenchOptions(string Scenario, string Url, int Rate, int Seconds, int WarmupSeconds, int Accounts, int Subjects, int Concurrency, int EditRate)
@@ -115,8 +117,11 @@ internal static class Setup
 
 internal static class Scenarios
 {
-    /// <summary>A payment between two random accounts (or, when hot, 90% of them to account 0), 0.01–1.00 USD.</summary>
-    public static async Task<bool> PayAsync(HttpClient http, List<BenchAccount> accounts, Random random, bool hot, bool wait)
+    private static readonly string[] PayeeCurrencies = ["EUR", "JPY", "GBP", "KWD"];
+
+    /// <summary>A payment between two random accounts (or, when hot, 90% of them to account 0), 0.01–1.00 USD; with
+    /// <paramref name="fx"/>, received in another currency (priced at the current rates by the ledger).</summary>
+    public static async Task<bool> PayAsync(HttpClient http, List<BenchAccount> accounts, Random random, bool hot, bool wait, bool fx = false)
     {
         var payer = random.Next(1, accounts.Count);
         var payee = hot && random.Next(10) < 9 ? 0 : random.Next(accounts.Count);
@@ -125,7 +130,8 @@ internal static class Scenarios
             payee = (payee + 1) % accounts.Count;
         }
 
-        var cents = 1 + random.Next(100);
+        var cents = fx ? 10 + random.Next(91) : 1 + random.Next(100); // at least 0.10 USD: a cent buys no KWD
+        var payeeCurrency = fx ? PayeeCurrencies[random.Next(PayeeCurrencies.Length)] : "USD";
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/payments")
         {
             Content = JsonContent.Create(new
@@ -133,6 +139,7 @@ internal static class Scenarios
                 payerAccountId = accounts[payer].Id,
                 payeeAccountId = accounts[payee].Id,
                 amount = new { amount = $"{cents / 100}.{cents % 100:00}", currency = "USD" },
+                payeeCurrency,
                 purpose = "personal",
             }),
         };

@@ -51,15 +51,28 @@ public static class LedgerInvariants
             """);
         negative.Should().BeEmpty();
 
-        // 5. Customer money is exactly what came in minus what went out.
+        // 5. Customer money is exactly what came in minus what went out, less what conversions moved into the fx
+        //    account and fee revenue (in the currencies sold; the fx account pays out the currencies bought).
         var totals = (await RowsAsync(connection, """
             select c.key, sum((c.value->>'available')::bigint + (c.value->>'pending')::bigint + (c.value->>'held')::bigint)::bigint
             from ledger.mt_doc_accountbalances b, jsonb_each(b.data->'balances') c group by 1
             """)).ToDictionary(r => (string)r[0], r => (long)r[1]);
-        foreach (var (currency, expected) in expectedCustomerTotals)
+        var fx = (await RowsAsync(connection, """
+            select leg->>'currency', sum((leg->>'amount')::bigint)::bigint from ledger.mt_events e, jsonb_array_elements(e.data->'legs') leg
+            where leg->>'account' in ('sys_fx', 'sys_fees') group by 1
+            """)).ToDictionary(r => (string)r[0], r => (long)r[1]);
+        foreach (var currency in expectedCustomerTotals.Keys)
         {
-            totals.GetValueOrDefault(currency).Should().Be(expected, $"customer {currency} totals equal deposits minus withdrawals");
+            var expected = expectedCustomerTotals.GetValueOrDefault(currency) - fx.GetValueOrDefault(currency);
+            totals.GetValueOrDefault(currency).Should().Be(expected, $"customer {currency} totals equal deposits minus withdrawals minus the fx position");
         }
+
+        // 6. Fee revenue only ever grows.
+        var fees = await RowsAsync(connection, """
+            select leg->>'currency', sum((leg->>'amount')::bigint)::bigint from ledger.mt_events e, jsonb_array_elements(e.data->'legs') leg
+            where leg->>'account' = 'sys_fees' group by 1
+            """);
+        fees.Where(r => (long)r[1] < 0).Should().BeEmpty("the spread is revenue, never a loss");
     }
 
     public static async Task<List<object[]>> RowsAsync(NpgsqlConnection connection, string sql)

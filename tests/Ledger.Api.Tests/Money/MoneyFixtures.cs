@@ -5,6 +5,33 @@ namespace Ledger.Api.Tests.Money;
 
 public static class MoneyFixtures
 {
+    /// <summary>
+    /// Writes a rates file in the ECB daily-reference format, dated yesterday, with round rates the tests can compute
+    /// by hand: per EUR, 1.08 USD, 162 JPY, 0.33 KWD, 0.95 CHF (so USD→JPY mid 150, JPY→KWD 0.0020370370, KWD→USD 3.2727272727).
+    /// Returns settings that point the CommandApi at it.
+    /// </summary>
+    public static IEnumerable<KeyValuePair<string, string?>> RatesSettings(string spread = "0.005")
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"ledger-rates-{Guid.NewGuid():N}.xml");
+        var day = DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        File.WriteAllText(path, $$"""
+            <?xml version="1.0" encoding="UTF-8"?>
+            <gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01" xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref">
+              <gesmes:subject>Reference rates</gesmes:subject>
+              <gesmes:Sender><gesmes:name>European Central Bank</gesmes:name></gesmes:Sender>
+              <Cube>
+                <Cube time="{{day}}">
+                  <Cube currency="USD" rate="1.08"/>
+                  <Cube currency="JPY" rate="162.00"/>
+                  <Cube currency="KWD" rate="0.33"/>
+                  <Cube currency="CHF" rate="0.95"/>
+                </Cube>
+              </Cube>
+            </gesmes:Envelope>
+            """);
+        return [new("Fx:Provider", "file"), new("Fx:RatesFile", path), new("Fx:Spread", spread), new("Fx:MaxRateAge", "7.00:00:00")];
+    }
+
     public static object Amount(string amount, string currency = "USD") => new { amount, currency };
 
     public static Task<HttpResponseMessage> PostWithKeyAsync(this LedgerClient client, string url, object body, string? key = null)

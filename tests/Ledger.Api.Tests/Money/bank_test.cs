@@ -12,12 +12,14 @@ public class bank_hosts : ApiHosts
     [
         new("RateLimiting:PermitsPerSecond", "100000"),
         new("RateLimiting:Burst", "100000"),
+        .. MoneyFixtures.RatesSettings(),
     ];
 }
 
 /// <summary>
 /// The bank test (issue 3): 32 concurrent clients make thousands of random payments among 20 funded accounts over real
-/// HTTP, retrying some with the same Idempotency-Key, while a few withdrawals run too. Then the whole ledger is audited.
+/// HTTP, retrying some with the same Idempotency-Key, while a few withdrawals run too; a quarter of the payments are
+/// received in another currency (JPY, KWD, CHF), converted through the fx account. Then the whole ledger is audited.
 /// </summary>
 public class bank_test(bank_hosts hosts) : IClassFixture<bank_hosts>
 {
@@ -25,6 +27,7 @@ public class bank_test(bank_hosts hosts) : IClassFixture<bank_hosts>
     private const int Clients = 32;
     private const int PaymentsPerClient = 110;
     private const long InitialDeposit = 500_00;
+    private static readonly string[] PayeeCurrencies = ["JPY", "KWD", "CHF"];
 
     [Fact]
     public async Task money_is_conserved_never_negative_and_every_acknowledged_payment_exists_exactly_once()
@@ -76,7 +79,15 @@ public class bank_test(bank_hosts hosts) : IClassFixture<bank_hosts>
                     var cents = 1 + random.Next(5_000);
                     path = "/v1/payments";
                     Interlocked.Increment(ref paymentsAttempted);
-                    body = $$"""{"payerAccountId":"{{accounts[payer]}}","payeeAccountId":"{{accounts[payee]}}","amount":{"amount":"{{cents / 100}}.{{cents % 100:00}}","currency":"USD"},"purpose":"personal"}""";
+                    // Converted payments are small: the USD they sell leaves the USD pool for good.
+                    var convert = random.Next(4) == 0;
+                    if (convert)
+                    {
+                        cents = 1 + random.Next(500);
+                    }
+
+                    var payeeCurrency = convert ? $$""","payeeCurrency":"{{PayeeCurrencies[random.Next(PayeeCurrencies.Length)]}}" """ : string.Empty;
+                    body = $$"""{"payerAccountId":"{{accounts[payer]}}","payeeAccountId":"{{accounts[payee]}}","amount":{"amount":"{{cents / 100}}.{{cents % 100:00}}","currency":"USD"}{{payeeCurrency}},"purpose":"personal"}""";
                 }
 
                 var answer = await SendAsync(http, token, HttpMethod.Post, path, body, key);
@@ -114,9 +125,11 @@ public class bank_test(bank_hosts hosts) : IClassFixture<bank_hosts>
         paymentsAttempted.Should().BeGreaterThanOrEqualTo(3_000, "the issue asks for at least 3,000 random payments");
         created201.Count.Should().BeGreaterThanOrEqualTo(2_500);
         retryMismatches.Should().BeEmpty("every retry returns the original response");
+        firstAnswers.Values.Count(a => a.Body.Contains("\"fxRate\"", StringComparison.Ordinal) && !a.Body.Contains("\"fxRate\":null", StringComparison.Ordinal))
+            .Should().BeGreaterThan(300, "a quarter of the payments convert");
 
         await LedgerInvariants.WaitForSettlementAsync(hosts.ConnectionString);
-        await LedgerInvariants.AssertAsync(hosts.ConnectionString, new Dictionary<string, long> { ["USD"] = Accounts * InitialDeposit - withdrawn });
+        await LedgerInvariants.AssertAsync(hosts.ConnectionString, new Dictionary<string, long> { ["USD"] = Accounts * InitialDeposit - withdrawn, ["JPY"] = 0, ["KWD"] = 0, ["CHF"] = 0 });
 
         await using var connection = new NpgsqlConnection(hosts.ConnectionString);
         await connection.OpenAsync();

@@ -130,8 +130,10 @@ public class paying_someone(paying_hosts hosts) : IClassFixture<paying_hosts>
         async Task<string> Code(object body) => await (await alice.PostWithKeyAsync("/v1/payments", body)).ProblemCodeAsync();
 
         (await Code(Payment(payer, payer, "1.00"))).Should().Be("payment_to_self");
-        (await Code(new { payerAccountId = payer, payeeAccountId = payee, amount = Amount("1.00"), payeeCurrency = "EUR", purpose = "personal" })).Should().Be("currency_not_supported");
-        (await Code(new { payerAccountId = payer, payeeAccountId = payee, amount = Amount("1.00"), quoteId = "quo_1", purpose = "personal" })).Should().Be("currency_not_supported");
+        // XAF is an ISO 4217 currency the rates file does not quote; DEM was retired; quo_1 is no quote id.
+        (await Code(new { payerAccountId = payer, payeeAccountId = payee, amount = Amount("1.00"), payeeCurrency = "XAF", purpose = "personal" })).Should().Be("currency_not_supported");
+        (await Code(new { payerAccountId = payer, payeeAccountId = payee, amount = Amount("1.00"), payeeCurrency = "DEM", purpose = "personal" })).Should().Be("currency_not_supported");
+        (await Code(new { payerAccountId = payer, payeeAccountId = payee, amount = Amount("1.00"), quoteId = "quo_1", purpose = "personal" })).Should().Be("not_found");
         (await Code(new { payerAccountId = payer, payeeAccountId = payee, amount = Amount("1.00"), purpose = "gift" })).Should().Be("validation_failed");
         (await Code(new { payerAccountId = payer, amount = Amount("1.00"), purpose = "personal" })).Should().Be("validation_failed");
 

@@ -95,7 +95,7 @@ public class conservation_property
     private static readonly Gen<Op> Ops = Gen.Frequency<Op>(
         (4, Gen.Select(Gen.Int[0, 5], Gen.Int[0, 2], Amount.Select(a => a * 3), (a, c, m) => (Op)new DepositOp(a, c, m))),
         (2, Gen.Select(Gen.Int[0, 5], Gen.Int[0, 2], Amount, (a, c, m) => (Op)new WithdrawOp(a, c, m))),
-        (8, Gen.Select(Gen.Int[0, 5], Gen.Frequency((1, Gen.Const(0)), (15, Gen.Int[1, 5])), Gen.Int[0, 29], Gen.Int[0, 2], Amount, Gen.Bool, Gen.Int[0, 19], Gen.Int[0, 29],
+        (8, Gen.Select(Gen.Int[0, 5], Gen.Frequency((1, Gen.Const(0)), (15, Gen.Int[1, 5])), Gen.Int[0, 29], Gen.Int[0, 2], Amount, Gen.Bool, Gen.Int[0, 5], Gen.Int[0, 29],
             (p, q, nobody, c, m, same, odd, purpose) => (Op)new PayOp(p, q, nobody == 0, c, m, same, odd == 0, purpose == 0))),
         (3, Gen.Int[0, 20].Select(i => (Op)new DeliverOp(i))),
         (3, Gen.Select(Gen.Int[0, 5], Gen.Int[0, 2], Gen.Int[1, 2], Amount, Gen.Bool, Gen.Frequency((6, Gen.Int[0, 29]), (1, Gen.Int[30, 90])), Gen.Int[0, 14], Gen.Int[0, 9],
