@@ -10,7 +10,7 @@ public static class MoneyFixtures
     /// by hand: per EUR, 1.08 USD, 162 JPY, 0.33 KWD, 0.95 CHF (so USD→JPY mid 150, JPY→KWD 0.0020370370, KWD→USD 3.2727272727).
     /// Returns settings that point the CommandApi at it.
     /// </summary>
-    public static IEnumerable<KeyValuePair<string, string?>> RatesSettings(string spread = "0.005")
+    public static IEnumerable<KeyValuePair<string, string?>> RatesSettings(string spread = "0.005", string maxRateAge = "7.00:00:00")
     {
         var path = Path.Combine(Path.GetTempPath(), $"ledger-rates-{Guid.NewGuid():N}.xml");
         var day = DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
@@ -29,7 +29,7 @@ public static class MoneyFixtures
               </Cube>
             </gesmes:Envelope>
             """);
-        return [new("Fx:Provider", "file"), new("Fx:RatesFile", path), new("Fx:Spread", spread), new("Fx:MaxRateAge", "7.00:00:00")];
+        return [new("Fx:Provider", "file"), new("Fx:RatesFile", path), new("Fx:Spread", spread), new("Fx:MaxRateAge", maxRateAge)];
     }
 
     public static object Amount(string amount, string currency = "USD") => new { amount, currency };

@@ -209,3 +209,32 @@ public class an_expired_quote(expired_quote_hosts hosts) : IClassFixture<expired
         (await AvailableAsync(alice, account)).Should().Be("100.00");
     }
 }
+
+/// <summary>The rates file is a day old and the ledger prices only with rates under a minute old.</summary>
+public class stale_rates_hosts : ApiHosts
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> MoreSettings => RatesSettings(maxRateAge: "00:01:00");
+}
+
+public class stale_rates(stale_rates_hosts hosts) : IClassFixture<stale_rates_hosts>
+{
+    [Fact]
+    public async Task price_nothing_new_and_answer_503_rates_unavailable_while_same_currency_payments_go_on()
+    {
+        using var alice = hosts.ClientFor("alice");
+        using var bob = hosts.ClientFor("bob");
+        var (payer, payee, _) = await ShardedTrioAsync(hosts, alice, bob);
+
+        var quote = await alice.PostJsonAsync("/v1/fx/quotes", new { sellCurrency = "USD", buyCurrency = "JPY", sellAmount = "10.00" });
+        quote.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        (await quote.ProblemCodeAsync()).Should().Be("rates_unavailable");
+
+        var converted = await alice.PostWithKeyAsync("/v1/payments",
+            new { payerAccountId = payer, payeeAccountId = payee, amount = MoneyFixtures.Amount("10.00"), payeeCurrency = "JPY", purpose = "personal" });
+        converted.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        (await AvailableAsync(alice, payer)).Should().Be("100.00");
+
+        (await alice.PostWithKeyAsync("/v1/payments", Payment(payer, payee, "10.00"))).StatusCode.Should().Be(HttpStatusCode.Created);
+        (await alice.GetAsync("/v1/fx/rates")).StatusCode.Should().Be(HttpStatusCode.OK, "reading old rates is fine; pricing with them is not");
+    }
+}
