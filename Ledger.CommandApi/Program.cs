@@ -1,6 +1,8 @@
 using Ledger.CommandApi.Accounts;
 using Ledger.CommandApi.Engine;
 using Ledger.CommandApi.Fx;
+using Ledger.CommandApi.Protection;
+using Ledger.Domain.Protection;
 using Ledger.CommandApi.Payments;
 using Ledger.Domain.Payments;
 using Ledger.Projections.Privacy;
@@ -18,6 +20,10 @@ services.AddHostedService(sp => sp.GetRequiredService<LedgerEngine>());
 services.AddHostedService<IdempotencyPurge>();
 services.AddSingleton<IdempotencyGate>();
 services.AddFxRates(builder.Configuration);
+// Section Protection: WindowDays (default 180), SellerProtectionMaxRiskScore (0-1, default 0.5).
+services.AddSingleton(new ProtectionPolicy(
+    TimeSpan.FromDays(builder.Configuration.GetValue<double?>("Protection:WindowDays") ?? ProtectionPolicy.Default.Window.TotalDays),
+    (int)((builder.Configuration.GetValue<decimal?>("Protection:SellerProtectionMaxRiskScore") ?? ProtectionPolicy.Default.SellerProtectionMaxRiskBasisPoints / 10_000m) * 10_000m)));
 
 var app = builder.Build();
 app.UseLedgerDefaults();
@@ -25,6 +31,7 @@ app.MapDevTokens(enabled: app.Environment.IsDevelopment());
 app.MapAccountCommands();
 app.MapMoneyCommands();
 app.MapFx();
+app.MapProtection();
 app.Run();
 
 /// <summary>Entry point, public for WebApplicationFactory.</summary>

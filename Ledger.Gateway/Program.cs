@@ -68,6 +68,13 @@ public sealed class GatewayRoutes
         },
         new RouteConfig
         {
+            RouteId = "query-disputes",
+            ClusterId = "query",
+            Order = 1,
+            Match = new RouteMatch { Path = "/v1/disputes/{**rest}", Methods = ["GET", "HEAD"] },
+        },
+        new RouteConfig
+        {
             RouteId = "command",
             ClusterId = "command",
             Order = 10,

@@ -13,6 +13,7 @@ var app = builder.Build();
 app.UseLedgerDefaults();
 app.MapAccountQueries();
 app.MapMoneyQueries();
+app.MapDisputeQueries();
 app.Run();
 
 /// <summary>Entry point, public for WebApplicationFactory.</summary>

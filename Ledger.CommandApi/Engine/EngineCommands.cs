@@ -58,6 +58,38 @@ public sealed class ConvertCommand(ConvertFunds convert) : EngineCommand
     public override string RoutingAccount => Convert.AccountId;
 }
 
+/// <summary>Protection commands on a completed payment: decided by the payee's shard (the payee's money moves first).</summary>
+public abstract class ProtectionCommand(string paymentId, string payerAccountId, string payeeAccountId) : EngineCommand
+{
+    public string PaymentId { get; } = paymentId;
+    public string PayerAccountId { get; } = payerAccountId;
+    public string PayeeAccountId { get; } = payeeAccountId;
+    public override string RoutingAccount => PayeeAccountId;
+}
+
+public sealed class RefundCommand(string paymentId, string payer, string payee, Domain.Protection.RefundPayment refund) : ProtectionCommand(paymentId, payer, payee)
+{
+    public Domain.Protection.RefundPayment Refund { get; } = refund;
+}
+
+public sealed class OpenDisputeCommand(string paymentId, string payer, string payee, Domain.Protection.OpenDispute open) : ProtectionCommand(paymentId, payer, payee)
+{
+    public Domain.Protection.OpenDispute Open { get; } = open;
+}
+
+public sealed class ResolveDisputeCommand(string disputeId, string paymentId, string payer, string payee, Domain.Protection.ResolveDispute resolve) : ProtectionCommand(paymentId, payer, payee)
+{
+    public string DisputeId { get; } = disputeId;
+    public Domain.Protection.ResolveDispute Resolve { get; } = resolve;
+}
+
+/// <summary>To the payer's shard, after the payee's committed: credit money given back through transit.</summary>
+public sealed class ReturnCommand(Domain.Protection.ReturnFunds funds) : EngineCommand
+{
+    public Domain.Protection.ReturnFunds Funds { get; } = funds;
+    public override string RoutingAccount => Funds.AccountId;
+}
+
 public sealed class ReverseCommand(ReversePayment reverse) : EngineCommand
 {
     public ReversePayment Reverse { get; } = reverse;

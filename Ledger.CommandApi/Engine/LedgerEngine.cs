@@ -36,7 +36,8 @@ public sealed class LedgerEngine : IHostedService, IAsyncDisposable
     private Task[] _runs = [];
     private CancellationTokenSource _stopping = new();
 
-    public LedgerEngine(IDocumentStore store, EngineOptions options, IRiskAssessor risk, TimeProvider clock, PaymentWaiters waiters, ILogger<LedgerEngine> logger)
+    public LedgerEngine(IDocumentStore store, EngineOptions options, IRiskAssessor risk, TimeProvider clock, PaymentWaiters waiters, ILogger<LedgerEngine> logger,
+        Domain.Protection.ProtectionPolicy? protection = null)
     {
         if (options.Shards < 1 || options.MaxBatch < 1)
         {
@@ -50,6 +51,7 @@ public sealed class LedgerEngine : IHostedService, IAsyncDisposable
         Waiters = waiters;
         _logger = logger;
         Tables = new LedgerTables(store);
+        Protection = protection ?? Domain.Protection.ProtectionPolicy.Default;
     }
 
     public EngineOptions Options { get; }
@@ -57,6 +59,7 @@ public sealed class LedgerEngine : IHostedService, IAsyncDisposable
     public TimeProvider Clock { get; }
     public PaymentWaiters Waiters { get; }
     public LedgerTables Tables { get; }
+    public Domain.Protection.ProtectionPolicy Protection { get; }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -4,6 +4,7 @@ using Ledger.Domain.Common;
 using Ledger.Domain.Fx;
 using Ledger.Domain.Ledger;
 using Ledger.Domain.Payments;
+using Ledger.Domain.Protection;
 using Ledger.Projections.Money;
 
 namespace Ledger.CommandApi.Engine;
@@ -25,6 +26,8 @@ internal sealed partial class ShardWriter
         public readonly HashSet<string> TicketsInBatch = new(StringComparer.Ordinal);
         /// <summary>Quotes this batch used, marked used: a second use in the same batch sees the mark.</summary>
         public readonly Dictionary<string, FxQuote> Quotes = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, DisputeRecord> Disputes = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, PendingReturn> Returns = new(StringComparer.Ordinal);
         public bool HasWrites => NewStreams.Count > 0 || ExistingStreams.Count > 0;
     }
 
@@ -45,11 +48,13 @@ internal sealed partial class ShardWriter
             {
                 DepositCommand d => Apply(work, MoneyDecider.Decide(Funds(work, d.Deposit.AccountId), d.Deposit), d, now),
                 WithdrawCommand w => Apply(work, MoneyDecider.Decide(Funds(work, w.Withdraw.AccountId), w.Withdraw), w, now),
-                PayCommand p => UsingQuote(work, loaded, p.Pay.QuoteId, p.Pay.PaymentId, Apply(work, DecidePay(work, loaded, p.Pay), p, now)),
+                PayCommand p => UsingQuote(work, loaded, p.Pay.QuoteId, p.Pay.PaymentId, Apply(work, DecidePay(work, loaded, p.Pay), p, now, null, loaded)),
                 ConvertCommand v => UsingQuote(work, loaded, v.Convert.QuoteId, v.Convert.ConversionId,
                     Apply(work, MoneyDecider.Decide(Funds(work, v.Convert.AccountId), Quote(work, loaded, v.Convert.QuoteId), v.Convert), v, now)),
                 CreditCommand c => Apply(work, DecideCredit(work, loaded, c.Credit), c, now, loaded.Payments),
                 ReverseCommand r => Apply(work, DecideReverse(loaded, r.Reverse), r, now, loaded.Payments),
+                ProtectionCommand pc => Apply(work, DecideProtection(work, loaded, pc), pc, now, loaded.Payments, loaded),
+                ReturnCommand rc => Apply(work, DecideReturn(work, loaded, rc.Funds), rc, now, loaded.Payments, loaded),
                 _ => throw new InvalidOperationException($"Unexpected command {command.GetType().Name}."),
             };
             work.Answers.Add((command, outcome));
@@ -142,12 +147,47 @@ internal sealed partial class ShardWriter
             : Decision<MoneyEvent>.Ok();
     }
 
+    private Decision<MoneyEvent> DecideProtection(BatchWork work, Preloaded loaded, ProtectionCommand command)
+    {
+        var record = work.Payments.GetValueOrDefault(command.PaymentId) ?? loaded.Payments.GetValueOrDefault(command.PaymentId);
+        // The API routed by the record it read; a record that names other accounts is not this payment.
+        var facts = record is not null && record.PayeeAccountId == command.PayeeAccountId && record.PayerAccountId == command.PayerAccountId
+            ? DisputeRecords.Facts(record)
+            : null;
+        var payee = Funds(work, command.PayeeAccountId);
+        return command switch
+        {
+            RefundCommand r => ProtectionDecider.Decide(payee, facts, PayerSide(work, command.PayerAccountId), r.Refund),
+            OpenDisputeCommand o => ProtectionDecider.Decide(payee, facts, _engine.Protection, o.Open),
+            ResolveDisputeCommand d => ProtectionDecider.Decide(payee, facts,
+                (work.Disputes.GetValueOrDefault(d.DisputeId) ?? loaded.Disputes.GetValueOrDefault(d.DisputeId)) is { } dispute && dispute.PaymentId == command.PaymentId
+                    ? DisputeRecords.Facts(dispute)
+                    : null,
+                _engine.Protection, PayerSide(work, command.PayerAccountId), d.Resolve),
+            _ => throw new InvalidOperationException(),
+        };
+    }
+
+    /// <summary>Where money given back to a payer goes from this shard: the payer itself (same shard, active), the
+    /// suspense account (same shard, closed or suspended), or transit to the payer's shard.</summary>
+    private string PayerSide(BatchWork work, string payer) =>
+        _engine.ShardOf(payer) != Shard
+            ? SystemAccounts.Transit
+            : Funds(work, payer) is { Status: Domain.Accounts.AccountStatus.Active } ? payer : SystemAccounts.Suspense;
+
+    private Decision<MoneyEvent> DecideReturn(BatchWork work, Preloaded loaded, Domain.Protection.ReturnFunds funds)
+    {
+        // Redelivered after a restart, or already credited: nothing to do.
+        var pending = work.Returns.GetValueOrDefault(funds.StreamId) ?? loaded.Returns.GetValueOrDefault(funds.StreamId);
+        return pending is { Done: false } ? ProtectionDecider.Decide(Funds(work, funds.AccountId), funds) : Decision<MoneyEvent>.Ok();
+    }
+
     private static Decision<MoneyEvent> DecideReverse(Preloaded loaded, ReversePayment reverse) =>
         loaded.Payments.GetValueOrDefault(reverse.PaymentId)?.Status == PaymentStatuses.Reversing
             ? MoneyDecider.Decide(reverse)
             : Decision<MoneyEvent>.Ok();
 
-    private EngineOutcome Apply(BatchWork work, Decision<MoneyEvent> decision, EngineCommand command, DateTimeOffset now, Dictionary<string, PaymentRecord>? known = null)
+    private EngineOutcome Apply(BatchWork work, Decision<MoneyEvent> decision, EngineCommand command, DateTimeOffset now, Dictionary<string, PaymentRecord>? known = null, Preloaded? loaded = null)
     {
         if (decision.Error is { } error)
         {
@@ -162,6 +202,24 @@ internal sealed partial class ShardWriter
         foreach (var e in decision.Events)
         {
             Evolve(work, e);
+        }
+
+        // Whatever came in repays what an account owes the protection reserve, first (same stream, same batch).
+        var repaid = new List<MoneyEvent>();
+        foreach (var (accountId, currency) in decision.Events.SelectMany(e => e.Postings)
+                     .Where(p => p.Amount > 0 && p.Bucket == Bucket.Available && !SystemAccounts.IsSystem(p.Account))
+                     .Select(p => (p.Account, p.Currency)).Distinct())
+        {
+            if (Funds(work, accountId) is { } funds && ProtectionDecider.Repay(funds, currency, now) is { } repay)
+            {
+                Evolve(work, repay);
+                repaid.Add(repay);
+            }
+        }
+
+        if (repaid.Count > 0)
+        {
+            decision = Decision<MoneyEvent>.Ok([.. decision.Events, .. repaid]);
         }
 
         EngineOutcome outcome;
@@ -204,6 +262,8 @@ internal sealed partial class ShardWriter
                     PayerShard = Shard,
                     PayeeShard = _engine.ShardOf(pay.Pay.PayeeAccountId),
                     PayerOwner = Funds(work, pay.Pay.PayerAccountId)!.Owner,
+                    PayeeOwner = (_engine.ShardOf(pay.Pay.PayeeAccountId) == Shard ? Funds(work, pay.Pay.PayeeAccountId)?.Owner : null)
+                        ?? loaded?.Payees.GetValueOrDefault(pay.Pay.PayeeAccountId)?.Owner ?? string.Empty,
                 };
                 foreach (var e in decision.Events)
                 {
@@ -218,6 +278,22 @@ internal sealed partial class ShardWriter
                 }
 
                 outcome = new EngineOutcome(null, 201, $"/v1/payments/{record.Id}", JsonSerializer.Serialize(MoneyViews.Render(record), Json), record);
+                break;
+            }
+
+            case ProtectionCommand pc:
+            {
+                outcome = ApplyProtection(work, decision, pc, now, known!, loaded!);
+                break;
+            }
+
+            case ReturnCommand rc:
+            {
+                var pending = work.Returns.GetValueOrDefault(rc.Funds.StreamId) ?? loaded!.Returns[rc.Funds.StreamId];
+                pending.Done = true;
+                work.Returns[pending.Id] = pending;
+                AppendExisting(work, rc.Funds.StreamId, decision.Events);
+                outcome = new EngineOutcome(null, 200, null, string.Empty, null);
                 break;
             }
 
@@ -257,6 +333,87 @@ internal sealed partial class ShardWriter
         return outcome;
     }
 
+    private static void AppendExisting(BatchWork work, string streamId, IEnumerable<MoneyEvent> events)
+    {
+        if (!work.ExistingStreams.TryGetValue(streamId, out var stream))
+        {
+            work.ExistingStreams[streamId] = stream = [];
+        }
+
+        stream.AddRange(events);
+    }
+
+    /// <summary>A refund (new stream), a dispute opened (new stream) or resolved (its stream): the payment's and the
+    /// dispute's records, and — when the payer lives in another shard — the money's way back through transit.</summary>
+    private EngineOutcome ApplyProtection(BatchWork work, Decision<MoneyEvent> decision, ProtectionCommand command, DateTimeOffset now,
+        Dictionary<string, PaymentRecord> known, Preloaded loaded)
+    {
+        var payment = work.Payments.GetValueOrDefault(command.PaymentId) ?? known[command.PaymentId];
+        foreach (var e in decision.Events)
+        {
+            PaymentRecords.Apply(payment, e);
+        }
+
+        work.Payments[payment.Id] = payment;
+        string streamId;
+        string body;
+        long returned;
+        string kind;
+        switch (decision.Events[0])
+        {
+            case PaymentRefunded r:
+                streamId = r.RefundId;
+                work.NewStreams[streamId] = [.. decision.Events];
+                returned = r.ReturnedAmount;
+                kind = "refund";
+                body = JsonSerializer.Serialize(new RefundView(r.RefundId, r.PaymentId, MoneyView.Of(r.Amount, r.Currency),
+                    MoneyView.Of(r.ReturnedAmount, r.ReturnedCurrency), r.Reason, payment.Status, r.At), Json);
+                break;
+            case DisputeOpened o:
+            {
+                streamId = o.DisputeId;
+                work.NewStreams[streamId] = [.. decision.Events];
+                var dispute = new DisputeRecord { PayerOwner = payment.PayerOwner, PayeeOwner = Funds(work, payment.PayeeAccountId)!.Owner };
+                DisputeRecords.Apply(dispute, o);
+                work.Disputes[dispute.Id] = dispute;
+                returned = 0;
+                kind = "dispute";
+                body = JsonSerializer.Serialize(DisputeViews.Render(dispute), Json);
+                break;
+            }
+
+            case DisputeResolved d:
+            {
+                streamId = d.DisputeId;
+                AppendExisting(work, streamId, decision.Events);
+                var dispute = work.Disputes.GetValueOrDefault(d.DisputeId) ?? loaded.Disputes[d.DisputeId];
+                DisputeRecords.Apply(dispute, d);
+                work.Disputes[dispute.Id] = dispute;
+                returned = d.ReturnedAmount;
+                kind = d.SellerProtected ? "seller_protection" : "chargeback";
+                body = JsonSerializer.Serialize(DisputeViews.Render(dispute), Json);
+                break;
+            }
+
+            default:
+                throw new InvalidOperationException($"Unexpected protection event {decision.Events[0].GetType().Name}.");
+        }
+
+        if (returned > 0 && _engine.ShardOf(payment.PayerAccountId) != Shard)
+        {
+            var pending = new PendingReturn
+            {
+                Id = streamId, PaymentId = payment.Id, AccountId = payment.PayerAccountId, Amount = returned, Currency = payment.Currency,
+                Kind = kind, PayerShard = _engine.ShardOf(payment.PayerAccountId),
+            };
+            work.Returns[pending.Id] = pending;
+            work.FollowUps.Add(new ReturnCommand(new ReturnFunds(streamId, payment.Id, payment.PayerAccountId, new(returned, payment.Currency), kind, now)));
+        }
+
+        return new EngineOutcome(null, decision.Events[0] is DisputeResolved ? 200 : 201,
+            decision.Events[0] is DisputeOpened o2 ? $"/v1/disputes/{o2.DisputeId}" : null, body, null);
+    }
+
     /// <summary>Applies an event to every account of this shard it touches, and writes their history lines.</summary>
     private void Evolve(BatchWork work, MoneyEvent e)
     {
@@ -294,6 +451,11 @@ internal sealed partial class ShardWriter
         FundsDeposited d => ("deposit", null, d.TransactionId, null),
         FundsWithdrawn w => ("withdrawal", null, w.TransactionId, null),
         FundsConverted v => ("conversion", null, v.ConversionId, null),
+        PaymentRefunded r => ("refund", r.PaymentId, r.RefundId, accountId == r.PayeeAccountId ? r.PayerAccountId : r.PayeeAccountId),
+        FundsReturned f => (f.Kind, f.PaymentId, f.StreamId, null),
+        DisputeOpened o => ("dispute_hold", o.PaymentId, o.DisputeId, o.PayerAccountId),
+        DisputeResolved d => (d.SellerProtected ? "seller_protection" : d.Outcome == "buyer" ? "chargeback" : "dispute_release", d.PaymentId, d.DisputeId, null),
+        ReceivableRepaid => ("receivable_repaid", null, null, null),
         PaymentCompleted c => ("payment", c.PaymentId, null, Counterparty(c.Postings, accountId)),
         PaymentSentToPayee s => ("payment", s.PaymentId, null, s.PayeeAccountId),
         PaymentReversed r => ("payment_reversal", r.PaymentId, null, null),
@@ -327,9 +489,12 @@ internal sealed partial class ShardWriter
             Velocity = pair.Value.Velocity,
             EntryCount = pair.Value.EntryCount,
             Revision = _revisions.GetValueOrDefault(pair.Key) + 1,
+            Owed = new Dictionary<string, long>(pair.Value.Owed, StringComparer.Ordinal),
         }).ToList(), b => b.Id);
         commit.Upsert(work.Payments.Values, p => p.Id);
         commit.Upsert(work.Transactions, t => t.Id);
+        commit.Upsert(work.Disputes.Values, d => d.Id);
+        commit.Upsert(work.Returns.Values, r => r.Id);
         if (work.Quotes.Count > 0)
         {
             commit.Upsert(work.Quotes.Values, q => q.Id);

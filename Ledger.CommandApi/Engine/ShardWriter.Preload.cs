@@ -12,7 +12,9 @@ internal sealed record Preloaded(
     Dictionary<string, AccountState> Payees,
     Dictionary<string, PaymentRecord> Payments,
     Dictionary<string, (string Hash, EngineOutcome Outcome)> StoredResponses,
-    Dictionary<string, FxQuote> Quotes);
+    Dictionary<string, FxQuote> Quotes,
+    Dictionary<string, DisputeRecord> Disputes,
+    Dictionary<string, PendingReturn> Returns);
 
 internal sealed partial class ShardWriter
 {
@@ -25,6 +27,8 @@ internal sealed partial class ShardWriter
         var remote = new HashSet<string>(StringComparer.Ordinal);
         var payments = new HashSet<string>(StringComparer.Ordinal);
         var quotes = new HashSet<string>(StringComparer.Ordinal);
+        var disputes = new HashSet<string>(StringComparer.Ordinal);
+        var returns = new HashSet<string>(StringComparer.Ordinal);
         foreach (var command in batch)
         {
             switch (command)
@@ -41,6 +45,21 @@ internal sealed partial class ShardWriter
 
                     break;
                 case ConvertCommand v: local.Add(v.Convert.AccountId); quotes.Add(v.Convert.QuoteId); break;
+                case ProtectionCommand pc:
+                    local.Add(pc.PayeeAccountId);
+                    if (_engine.ShardOf(pc.PayerAccountId) == Shard)
+                    {
+                        local.Add(pc.PayerAccountId);
+                    }
+
+                    payments.Add(pc.PaymentId);
+                    if (pc is ResolveDisputeCommand rd)
+                    {
+                        disputes.Add(rd.DisputeId);
+                    }
+
+                    break;
+                case ReturnCommand rc: local.Add(rc.Funds.AccountId); returns.Add(rc.Funds.StreamId); break;
                 case CreditCommand c: local.Add(c.Credit.PayeeAccountId); payments.Add(c.Credit.PaymentId); break;
                 case ReverseCommand r: local.Add(r.Reverse.PayerAccountId); payments.Add(r.Reverse.PaymentId); break;
             }
@@ -50,7 +69,9 @@ internal sealed partial class ShardWriter
         var payees = new Dictionary<string, AccountState>(StringComparer.Ordinal);
         var loadedPayments = new Dictionary<string, PaymentRecord>(StringComparer.Ordinal);
         var loadedQuotes = new Dictionary<string, FxQuote>(StringComparer.Ordinal);
-        if (local.Count > 0 || remote.Count > 0 || payments.Count > 0 || quotes.Count > 0)
+        var loadedDisputes = new Dictionary<string, DisputeRecord>(StringComparer.Ordinal);
+        var loadedReturns = new Dictionary<string, PendingReturn>(StringComparer.Ordinal);
+        if (local.Count > 0 || remote.Count > 0 || payments.Count > 0 || quotes.Count > 0 || disputes.Count > 0 || returns.Count > 0)
         {
             await using var session = _store.QuerySession();
             var query = session.CreateBatchQuery();
@@ -58,6 +79,8 @@ internal sealed partial class ShardWriter
             var balances = query.LoadMany<AccountBalances>().ById([.. local]);
             var paymentDocs = query.LoadMany<PaymentRecord>().ById([.. payments]);
             var quoteDocs = query.LoadMany<FxQuote>().ById([.. quotes]);
+            var disputeDocs = query.LoadMany<DisputeRecord>().ById([.. disputes]);
+            var returnDocs = query.LoadMany<PendingReturn>().ById([.. returns]);
             await query.Execute(ct);
             var balanceById = (await balances).ToDictionary(b => b.Id, StringComparer.Ordinal);
             foreach (var state in await states)
@@ -81,6 +104,16 @@ internal sealed partial class ShardWriter
             {
                 loadedQuotes[quote.Id] = quote;
             }
+
+            foreach (var dispute in await disputeDocs)
+            {
+                loadedDisputes[dispute.Id] = dispute;
+            }
+
+            foreach (var pending in await returnDocs)
+            {
+                loadedReturns[pending.Id] = pending;
+            }
         }
 
         var stored = new Dictionary<string, (string Hash, EngineOutcome Outcome)>(StringComparer.Ordinal);
@@ -95,7 +128,7 @@ internal sealed partial class ShardWriter
             }
         }
 
-        return new Preloaded(payees, loadedPayments, stored, loadedQuotes);
+        return new Preloaded(payees, loadedPayments, stored, loadedQuotes, loadedDisputes, loadedReturns);
     }
 
     private async Task EnsureLoadedAsync(IReadOnlyCollection<string> ids, CancellationToken ct)
@@ -124,7 +157,10 @@ internal sealed partial class ShardWriter
             state.Status,
             (balances?.Balances ?? []).ToImmutableDictionary(StringComparer.Ordinal),
             balances?.Velocity ?? Velocity.None,
-            balances?.EntryCount ?? 0);
+            balances?.EntryCount ?? 0)
+        {
+            Owed = (balances?.Owed ?? []).ToImmutableDictionary(StringComparer.Ordinal),
+        };
         _revisions[state.Id] = balances?.Revision ?? 0;
     }
 }

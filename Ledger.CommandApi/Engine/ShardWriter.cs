@@ -91,7 +91,7 @@ internal sealed partial class ShardWriter
                 Forget();
                 foreach (var command in batch)
                 {
-                    if (command is CreditCommand or ReverseCommand)
+                    if (command is CreditCommand or ReverseCommand or ReturnCommand)
                     {
                         // The second half of a payment is owed, not requested: nobody waits for it, so it must not be
                         // dropped. It is idempotent (it checks the payment's status), so try again shortly.
@@ -116,6 +116,12 @@ internal sealed partial class ShardWriter
         {
             // Money in transit is in nobody's balance, yet a refused credit comes back to the payer: not closable yet.
             blockers.Add($"{inFlight} payment(s) to or from it are still between shards");
+        }
+
+        if (await OpenDisputesAsync(command.AccountId, ct) is > 0 and var disputes)
+        {
+            // A chargeback could still move money to or from it.
+            blockers.Add($"{disputes} dispute(s) on its payments are still open");
         }
 
         var fence = new ShardFence(Shard, _version);
@@ -165,7 +171,12 @@ internal sealed partial class ShardWriter
 
     private void RetryLater(EngineCommand command, CancellationToken ct) =>
         _ = Task.Delay(TimeSpan.FromMilliseconds(50 + Random.Shared.Next(200)), ct)
-            .ContinueWith(_ => Enqueue(command is CreditCommand c ? new CreditCommand(c.Credit) : new ReverseCommand(((ReverseCommand)command).Reverse)),
+            .ContinueWith(_ => Enqueue(command switch
+                {
+                    CreditCommand c => new CreditCommand(c.Credit),
+                    ReturnCommand r => new ReturnCommand(r.Funds),
+                    _ => new ReverseCommand(((ReverseCommand)command).Reverse),
+                }),
                 ct, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
 
     private void Forget()
@@ -196,6 +207,14 @@ internal sealed partial class ShardWriter
             .CountAsync(ct);
     }
 
+    private async Task<int> OpenDisputesAsync(string accountId, CancellationToken ct)
+    {
+        await using var session = _store.QuerySession();
+        return await session.Query<DisputeRecord>()
+            .Where(d => (d.PayerAccountId == accountId || d.PayeeAccountId == accountId) && d.Status == Domain.Protection.DisputeStatuses.Open)
+            .CountAsync(ct);
+    }
+
     private async Task<long> LoadVersionAsync(CancellationToken ct)
     {
         await using var connection = _store.Storage.Database.CreateConnection();
@@ -215,6 +234,13 @@ internal sealed partial class ShardWriter
             .Where(p => (p.Status == PaymentStatuses.Processing && p.PayeeShard == shard) || (p.Status == PaymentStatuses.Reversing && p.PayerShard == shard))
             .ToListAsync(ct);
         var now = _engine.Clock.GetUtcNow();
+        // Money given back to our payers by another shard (refunds, chargebacks) that a crash left in transit.
+        var returns = await session.Query<PendingReturn>().Where(r => !r.Done && r.PayerShard == shard).ToListAsync(ct);
+        foreach (var r in returns)
+        {
+            Enqueue(new ReturnCommand(new Domain.Protection.ReturnFunds(r.Id, r.PaymentId, r.AccountId, new(r.Amount, r.Currency), r.Kind, now)));
+        }
+
         foreach (var p in pending)
         {
             Enqueue(p.Status == PaymentStatuses.Processing

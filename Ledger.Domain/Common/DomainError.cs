@@ -41,6 +41,13 @@ public static class ErrorCodes
     public const string QuoteExpired = "quote_expired";
     public const string QuoteUsed = "quote_used";
     public const string RatesUnavailable = "rates_unavailable";
+    public const string PaymentNotRefundable = "payment_not_refundable";
+    public const string RefundExceedsPayment = "refund_exceeds_payment";
+    public const string DisputeOpen = "dispute_open";
+    public const string NotAPurchase = "not_a_purchase";
+    public const string PaymentNotDisputable = "payment_not_disputable";
+    public const string ProtectionWindowClosed = "protection_window_closed";
+    public const string DisputeNotOpen = "dispute_not_open";
     public const string PaymentToSelf = "payment_to_self";
     public const string IdempotencyKeyReused = "idempotency_key_reused";
     public const string PayloadTooLarge = "payload_too_large";

@@ -34,6 +34,13 @@ public static class SystemAccounts
     /// <summary>Fee revenue: the spread of every conversion, in the currency it was taken in.</summary>
     public const string Fees = "sys_fees";
 
+    /// <summary>Buyer and seller protection: covers a disputed amount the seller cannot, and pays protected buyers.
+    /// May go negative: it is the ledger's own money at risk, funded from fee revenue by treasury.</summary>
+    public const string ProtectionReserve = "sys_protection_reserve";
+
+    /// <summary>Money that has nowhere to go yet (a refund to an account closed meanwhile): operations resolves it.</summary>
+    public const string Suspense = "sys_suspense";
+
     public static bool IsSystem(string account) => account.StartsWith("sys_", StringComparison.Ordinal);
 }
 
@@ -120,6 +127,10 @@ public sealed record AccountFunds(
     Velocity Velocity,
     long EntryCount)
 {
+    /// <summary>What the account owes the protection reserve per currency (a dispute's shortfall); repaid first from
+    /// incoming funds.</summary>
+    public ImmutableDictionary<string, long> Owed { get; init; } = ImmutableDictionary<string, long>.Empty;
+
     public Balance BalanceIn(string currency) => Balances.GetValueOrDefault(currency);
 
     public AccountFunds Apply(Posting posting) =>
@@ -132,5 +143,13 @@ public sealed record AccountFunds(
         Balances.Where(b => !b.Value.IsZero)
             .OrderBy(b => b.Key, StringComparer.Ordinal)
             .Select(b => $"the {b.Key} balance is not zero (available {b.Value.Available}, pending {b.Value.Pending}, held {b.Value.Held} minor units)")
+            .Concat(Owed.Where(o => o.Value > 0).OrderBy(o => o.Key, StringComparer.Ordinal)
+                .Select(o => $"it owes the protection reserve {o.Value} minor units of {o.Key}"))
             .ToList();
+
+    public AccountFunds Owe(string currency, long change)
+    {
+        var next = checked(Owed.GetValueOrDefault(currency) + change);
+        return this with { Owed = next == 0 ? Owed.Remove(currency) : Owed.SetItem(currency, next) };
+    }
 }

@@ -241,6 +241,14 @@ public static class MoneyDecider
             next = next with { EntryCount = next.EntryCount + entries };
         }
 
+        next = e switch
+        {
+            Protection.DisputeOpened { FromReserve: > 0 } o when o.PayeeAccountId == account.Id => next.Owe(o.Currency, o.FromReserve),
+            Protection.DisputeResolved { ReceivableCancelled: > 0 } r when r.PayeeAccountId == account.Id => next.Owe(r.Currency, -r.ReceivableCancelled),
+            Protection.ReceivableRepaid p when p.AccountId == account.Id => next.Owe(p.Currency, -p.Amount),
+            _ => next,
+        };
+
         if (e is PaymentRiskAssessed { Outcome: not RiskOutcome.Reject } assessed && assessed.PayerAccountId == account.Id)
         {
             next = next with { Velocity = next.Velocity.Record(assessed.Currency, assessed.Amount, assessed.At) };

@@ -130,7 +130,7 @@ public sealed class LedgerTables
     {
         Serializer = store.Options.Serializer();
         var schema = store.Options.Events.DatabaseSchemaName;
-        _documentTables = new[] { typeof(PaymentRecord), typeof(AccountBalances), typeof(TransactionRecord), typeof(Ledger.Domain.Fx.FxQuote) }
+        _documentTables = new[] { typeof(PaymentRecord), typeof(AccountBalances), typeof(TransactionRecord), typeof(Ledger.Domain.Fx.FxQuote), typeof(DisputeRecord), typeof(PendingReturn) }
             .ToDictionary(t => t, t => store.Options.FindOrResolveDocumentType(t).TableName.QualifiedName);
         AppendEventsSql = $"""
             with input as (

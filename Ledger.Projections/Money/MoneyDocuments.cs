@@ -14,6 +14,9 @@ public sealed class AccountBalances
     public Velocity Velocity { get; set; } = Velocity.None;
     public long EntryCount { get; set; }
     public long Revision { get; set; }
+
+    /// <summary>What the account owes the protection reserve, per currency (dispute shortfalls).</summary>
+    public Dictionary<string, long> Owed { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>The payment as SPEC's API shows it, plus what the engine needs to finish it after a restart.</summary>
@@ -38,6 +41,10 @@ public sealed class PaymentRecord
     public decimal? FxRate { get; set; }
     public long Fee { get; set; }
     public string? QuoteId { get; set; }
+
+    /// <summary>Protection: how much of <see cref="SettledAmount"/> was refunded, and the dispute now open, if any.</summary>
+    public long Refunded { get; set; }
+    public string? OpenDisputeId { get; set; }
     public List<string> Reasons { get; set; } = [];
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }
@@ -63,6 +70,12 @@ public static class PaymentStatuses
 
     /// <summary>The credit could not be applied and the money went back to the payer.</summary>
     public const string Failed = "failed";
+
+    public const string PartiallyRefunded = "partially_refunded";
+    public const string Refunded = "refunded";
+
+    /// <summary>A dispute was resolved for the buyer: the money went back to the payer.</summary>
+    public const string ChargedBack = "charged_back";
 
     public static bool IsFinal(string status) => status is Completed or Rejected or Failed;
 }
@@ -97,4 +110,43 @@ public sealed class TransactionRecord
     public string Reference { get; set; } = string.Empty;
     public long BalanceAfter { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>A dispute (SPEC "Buyer and seller protection"), written only by the payee's shard writer.</summary>
+public sealed class DisputeRecord
+{
+    public string Id { get; set; } = string.Empty;
+    public string PaymentId { get; set; } = string.Empty;
+    public string PayerAccountId { get; set; } = string.Empty;
+    public string PayeeAccountId { get; set; } = string.Empty;
+    public string PayerOwner { get; set; } = string.Empty;
+    public string PayeeOwner { get; set; } = string.Empty;
+    public string Reason { get; set; } = string.Empty;
+    public string? Details { get; set; }
+    public long Amount { get; set; }
+    public string Currency { get; set; } = string.Empty;
+    public long FromPayee { get; set; }
+    public long FromReserve { get; set; }
+    public string Status { get; set; } = "open";
+    public string? Outcome { get; set; }
+    public bool SellerProtected { get; set; }
+    public string? Note { get; set; }
+    public string? ResolvedBy { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? ResolvedAt { get; set; }
+}
+
+/// <summary>Money given back to a payer in another shard, on its way through transit: written by the payee's shard
+/// with the refund or resolution, marked done by the payer's shard with the credit. A restarted payer shard finishes
+/// every one not done (the same way cross-shard payment credits are resumed).</summary>
+public sealed class PendingReturn
+{
+    public string Id { get; set; } = string.Empty;
+    public string PaymentId { get; set; } = string.Empty;
+    public string AccountId { get; set; } = string.Empty;
+    public long Amount { get; set; }
+    public string Currency { get; set; } = string.Empty;
+    public string Kind { get; set; } = string.Empty;
+    public int PayerShard { get; set; }
+    public bool Done { get; set; }
 }

@@ -63,6 +63,61 @@ public static class PaymentRecords
             case PaymentReversed:
                 p.Status = PaymentStatuses.Failed;
                 break;
+            case Ledger.Domain.Protection.PaymentRefunded r:
+                p.Refunded = r.RefundedTotal;
+                p.Status = r.RefundedTotal >= p.SettledAmount ? PaymentStatuses.Refunded : PaymentStatuses.PartiallyRefunded;
+                break;
+            case Ledger.Domain.Protection.DisputeOpened o:
+                p.OpenDisputeId = o.DisputeId;
+                break;
+            case Ledger.Domain.Protection.DisputeResolved d:
+                p.OpenDisputeId = null;
+                if (d.Outcome == "buyer" && !d.SellerProtected)
+                {
+                    p.Status = PaymentStatuses.ChargedBack;
+                }
+
+                break;
         }
     }
+}
+
+/// <summary>How dispute events change a dispute's record.</summary>
+public static class DisputeRecords
+{
+    public static void Apply(DisputeRecord d, MoneyEvent e)
+    {
+        switch (e)
+        {
+            case Ledger.Domain.Protection.DisputeOpened o:
+                d.Id = o.DisputeId;
+                d.PaymentId = o.PaymentId;
+                d.PayerAccountId = o.PayerAccountId;
+                d.PayeeAccountId = o.PayeeAccountId;
+                d.Reason = o.Reason;
+                d.Details = o.Details;
+                d.Amount = o.Amount;
+                d.Currency = o.Currency;
+                d.FromPayee = o.FromPayee;
+                d.FromReserve = o.FromReserve;
+                d.Status = Ledger.Domain.Protection.DisputeStatuses.Open;
+                d.CreatedAt = o.At;
+                break;
+            case Ledger.Domain.Protection.DisputeResolved r:
+                d.Status = r.Outcome == "buyer" ? Ledger.Domain.Protection.DisputeStatuses.ResolvedBuyer : Ledger.Domain.Protection.DisputeStatuses.ResolvedSeller;
+                d.Outcome = r.Outcome;
+                d.SellerProtected = r.SellerProtected;
+                d.Note = r.Note;
+                d.ResolvedBy = r.ResolvedBy;
+                d.ResolvedAt = r.At;
+                break;
+        }
+    }
+
+    public static Ledger.Domain.Protection.DisputeFacts Facts(DisputeRecord d) =>
+        new(d.Id, d.PaymentId, d.Status, d.Reason, d.FromPayee, d.FromReserve, d.Currency);
+
+    public static Ledger.Domain.Protection.PaymentFacts Facts(PaymentRecord p) =>
+        new(p.Id, p.PayerAccountId, p.PayeeAccountId, p.PayerOwner, p.PayeeOwner, p.Purpose, p.Status, p.Amount, p.Currency,
+            p.SettledAmount, p.SettledCurrency, p.CompletedAt, p.Refunded, p.OpenDisputeId, p.RiskScoreBasisPoints);
 }

@@ -13,6 +13,8 @@ public static class Ids
     public const string WithdrawalPrefix = "wdr_";
     public const string QuotePrefix = "quo_";
     public const string ConversionPrefix = "cnv_";
+    public const string RefundPrefix = "ref_";
+    public const string DisputePrefix = "dsp_";
 
     public static string NewAccountId() => New(AccountPrefix);
 

@@ -84,6 +84,10 @@ public static class LedgerStore
             .Index(x => x.Status);
         opts.Schema.For<TransactionRecord>().Identity(x => x.Id);
         opts.Schema.For<Ledger.Domain.Fx.FxQuote>().Identity(x => x.Id);
+        opts.Schema.For<DisputeRecord>().Identity(x => x.Id)
+            .Index(x => x.PayerAccountId)
+            .Index(x => x.PayeeAccountId);
+        opts.Schema.For<PendingReturn>().Identity(x => x.Id);
     }
 }
 
@@ -112,6 +116,11 @@ public static class EventNames
         (typeof(PaymentReversed), "payment_reversed.v1"),
         (typeof(PaymentConversionPriced), "payment_conversion_priced.v1"),
         (typeof(FundsConverted), "funds_converted.v1"),
+        (typeof(Ledger.Domain.Protection.PaymentRefunded), "payment_refunded.v1"),
+        (typeof(Ledger.Domain.Protection.FundsReturned), "funds_returned.v1"),
+        (typeof(Ledger.Domain.Protection.DisputeOpened), "dispute_opened.v1"),
+        (typeof(Ledger.Domain.Protection.DisputeResolved), "dispute_resolved.v1"),
+        (typeof(Ledger.Domain.Protection.ReceivableRepaid), "receivable_repaid.v1"),
     ];
 
     private static readonly Dictionary<Type, string> ByType = All.ToDictionary(x => x.Type, x => x.Name);

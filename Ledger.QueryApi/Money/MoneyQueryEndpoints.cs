@@ -143,7 +143,7 @@ public static class MoneyQueryEndpoints
     }
 
     /// <summary>Null when the caller may read the account (owner, or a role that reads everything); else why not.</summary>
-    private static async Task<string?> VisibleAccountAsync(IQuerySession session, Actor actor, string id, CancellationToken ct)
+    internal static async Task<string?> VisibleAccountAsync(IQuerySession session, Actor actor, string id, CancellationToken ct)
     {
         if (!Ids.LooksLike(Ids.AccountPrefix, id))
         {

@@ -100,7 +100,8 @@ public sealed class LedgerClient(HttpClient command, HttpClient query) : IDispos
     {
         var path = request.RequestUri!.OriginalString;
         var isRead = request.Method == HttpMethod.Get
-            && (path.StartsWith("/v1/accounts", StringComparison.Ordinal) || path.StartsWith("/v1/payments", StringComparison.Ordinal));
+            && (path.StartsWith("/v1/accounts", StringComparison.Ordinal) || path.StartsWith("/v1/payments", StringComparison.Ordinal)
+                || path.StartsWith("/v1/disputes", StringComparison.Ordinal));
         return (isRead ? query : command).SendAsync(request);
     }
 
