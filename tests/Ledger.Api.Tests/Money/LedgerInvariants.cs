@@ -51,20 +51,20 @@ public static class LedgerInvariants
             """);
         negative.Should().BeEmpty();
 
-        // 5. Customer money is exactly what came in minus what went out, less what conversions moved into the fx
-        //    account and fee revenue (in the currencies sold; the fx account pays out the currencies bought).
+        // 5. Customer money is exactly what came in minus what went out, less what the ledger's own accounts hold:
+        //    the fx position and fee revenue (conversions), the protection reserve (negative when it paid out), suspense.
         var totals = (await RowsAsync(connection, """
             select c.key, sum((c.value->>'available')::bigint + (c.value->>'pending')::bigint + (c.value->>'held')::bigint)::bigint
             from ledger.mt_doc_accountbalances b, jsonb_each(b.data->'balances') c group by 1
             """)).ToDictionary(r => (string)r[0], r => (long)r[1]);
         var fx = (await RowsAsync(connection, """
             select leg->>'currency', sum((leg->>'amount')::bigint)::bigint from ledger.mt_events e, jsonb_array_elements(e.data->'legs') leg
-            where leg->>'account' in ('sys_fx', 'sys_fees') group by 1
+            where leg->>'account' in ('sys_fx', 'sys_fees', 'sys_protection_reserve', 'sys_suspense') group by 1
             """)).ToDictionary(r => (string)r[0], r => (long)r[1]);
         foreach (var currency in expectedCustomerTotals.Keys)
         {
             var expected = expectedCustomerTotals.GetValueOrDefault(currency) - fx.GetValueOrDefault(currency);
-            totals.GetValueOrDefault(currency).Should().Be(expected, $"customer {currency} totals equal deposits minus withdrawals minus the fx position");
+            totals.GetValueOrDefault(currency).Should().Be(expected, $"customer {currency} totals equal deposits minus withdrawals minus what the system accounts hold");
         }
 
         // 6. Fee revenue only ever grows.
@@ -90,7 +90,7 @@ public static class LedgerInvariants
         return rows;
     }
 
-    /// <summary>Waits (with a deadline) until no payment is between shards.</summary>
+    /// <summary>Waits (with a deadline) until no payment, refund or chargeback is between shards.</summary>
     public static async Task WaitForSettlementAsync(string connectionString)
     {
         await using var connection = new NpgsqlConnection(connectionString);
@@ -98,7 +98,10 @@ public static class LedgerInvariants
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
-            var open = await RowsAsync(connection, "select count(*) from ledger.mt_doc_paymentrecord where data->>'status' in ('processing', 'reversing')");
+            var open = await RowsAsync(connection, """
+                select (select count(*) from ledger.mt_doc_paymentrecord where data->>'status' in ('processing', 'reversing'))
+                     + (select count(*) from ledger.mt_doc_pendingreturn where not (data->>'done')::boolean)
+                """);
             if ((long)open[0][0] == 0)
             {
                 return;

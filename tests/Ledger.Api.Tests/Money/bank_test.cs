@@ -87,7 +87,7 @@ public class bank_test(bank_hosts hosts) : IClassFixture<bank_hosts>
                     }
 
                     var payeeCurrency = convert ? $$""","payeeCurrency":"{{PayeeCurrencies[random.Next(PayeeCurrencies.Length)]}}" """ : string.Empty;
-                    body = $$"""{"payerAccountId":"{{accounts[payer]}}","payeeAccountId":"{{accounts[payee]}}","amount":{"amount":"{{cents / 100}}.{{cents % 100:00}}","currency":"USD"}{{payeeCurrency}},"purpose":"personal"}""";
+                    body = $$"""{"payerAccountId":"{{accounts[payer]}}","payeeAccountId":"{{accounts[payee]}}","amount":{"amount":"{{cents / 100}}.{{cents % 100:00}}","currency":"USD"}{{payeeCurrency}},"purpose":"{{(random.Next(3) == 0 ? "purchase" : "personal")}}"}""";
                 }
 
                 var answer = await SendAsync(http, token, HttpMethod.Post, path, body, key);
@@ -127,6 +127,55 @@ public class bank_test(bank_hosts hosts) : IClassFixture<bank_hosts>
         retryMismatches.Should().BeEmpty("every retry returns the original response");
         firstAnswers.Values.Count(a => a.Body.Contains("\"fxRate\"", StringComparison.Ordinal) && !a.Body.Contains("\"fxRate\":null", StringComparison.Ordinal))
             .Should().BeGreaterThan(300, "a quarter of the payments convert");
+
+        // Protection, concurrently: payees refund (fully or partly), payers dispute purchases, support resolves them.
+        var purchases = firstAnswers.Values
+            .Select(a => JsonDocument.Parse(a.Body).RootElement)
+            .Where(p => p.TryGetProperty("purpose", out var purpose) && purpose.GetString() == "purchase" && p.GetProperty("status").GetString() == "completed")
+            .Select(p => (Id: p.GetProperty("id").GetString()!, Payer: Array.IndexOf(accounts, p.GetProperty("payerAccountId").GetString()), Payee: Array.IndexOf(accounts, p.GetProperty("payeeAccountId").GetString()),
+                Currency: p.GetProperty("settledAmount").GetProperty("currency").GetString()!))
+            .Take(400)
+            .ToList();
+        var support = hosts.Token("bank-support", "support");
+        var protection = new ConcurrentDictionary<string, int>();
+        await Task.WhenAll(purchases.Chunk(25).Select((chunk, c) => Task.Run(async () =>
+        {
+            var random = new Random(c * 104_729);
+            foreach (var (id, payer, payee, currency) in chunk)
+            {
+                switch (random.Next(4))
+                {
+                    case 0:
+                    case 1:
+                        // A partial refund is one minor unit of the currency the payee received.
+                        var unit = currency switch { "JPY" => "1", "KWD" => "0.001", _ => "0.01" };
+                        var partial = random.Next(2) == 0 ? $$"""{"amount":{"amount":"{{unit}}","currency":"{{currency}}"},"reason":"partial"}""" : """{"reason":"full"}""";
+                        var refund = await SendAsync(http, tokens[owners[payee]], HttpMethod.Post, $"/v1/payments/{id}/refunds", partial, Guid.NewGuid().ToString());
+                        protection.AddOrUpdate($"refund {refund.Status}", 1, (_, n) => n + 1);
+                        break;
+                    default:
+                        var opened = await SendAsync(http, tokens[owners[payer]], HttpMethod.Post, $"/v1/payments/{id}/disputes",
+                            $$"""{"reason":"{{(random.Next(3) == 0 ? "unauthorized" : "not_received")}}"}""", Guid.NewGuid().ToString());
+                        protection.AddOrUpdate($"dispute {opened.Status}", 1, (_, n) => n + 1);
+                        if (opened.Status == 201)
+                        {
+                            var dispute = JsonDocument.Parse(opened.Body).RootElement.GetProperty("id").GetString();
+                            var resolved = await SendAsync(http, support, HttpMethod.Post, $"/v1/disputes/{dispute}/resolve",
+                                $$"""{"outcome":"{{(random.Next(2) == 0 ? "buyer" : "seller")}}"}""", Guid.NewGuid().ToString());
+                            protection.AddOrUpdate($"resolve {resolved.Status}", 1, (_, n) => n + 1);
+                        }
+
+                        break;
+                }
+            }
+        })));
+
+        var summary = string.Join(", ", protection.Select(kv => $"{kv.Key}: {kv.Value}"));
+        protection.Keys.Should().OnlyContain(k => k.EndsWith(" 200", StringComparison.Ordinal) || k.EndsWith(" 201", StringComparison.Ordinal) || k.EndsWith(" 422", StringComparison.Ordinal),
+            "protection either happens or is refused for a business reason ({0})", summary);
+        protection.GetValueOrDefault("refund 201").Should().BeGreaterThan(50, summary);
+        protection.GetValueOrDefault("dispute 201").Should().BeGreaterThan(50, summary);
+        protection.GetValueOrDefault("resolve 200").Should().Be(protection.GetValueOrDefault("dispute 201"), "every opened dispute is resolved ({0})", summary);
 
         await LedgerInvariants.WaitForSettlementAsync(hosts.ConnectionString);
         await LedgerInvariants.AssertAsync(hosts.ConnectionString, new Dictionary<string, long> { ["USD"] = Accounts * InitialDeposit - withdrawn, ["JPY"] = 0, ["KWD"] = 0, ["CHF"] = 0 });
