@@ -20,10 +20,19 @@ services.AddHostedService(sp => sp.GetRequiredService<LedgerEngine>());
 services.AddHostedService<IdempotencyPurge>();
 services.AddSingleton<IdempotencyGate>();
 services.AddFxRates(builder.Configuration);
-// Section Protection: WindowDays (default 180), SellerProtectionMaxRiskScore (0-1, default 0.5).
+// Section Protection: WindowDays (default 180), SellerProtectionMaxRiskScore (0-1, default 0.5), HoldNewPayeesDays
+// (0 = off), HoldAboveRiskScore (0-1, unset = off), HoldDays (default 14), HoldSweepSeconds (default 60).
+var protection = builder.Configuration.GetSection("Protection");
 services.AddSingleton(new ProtectionPolicy(
-    TimeSpan.FromDays(builder.Configuration.GetValue<double?>("Protection:WindowDays") ?? ProtectionPolicy.Default.Window.TotalDays),
-    (int)((builder.Configuration.GetValue<decimal?>("Protection:SellerProtectionMaxRiskScore") ?? ProtectionPolicy.Default.SellerProtectionMaxRiskBasisPoints / 10_000m) * 10_000m)));
+    TimeSpan.FromDays(protection.GetValue<double?>("WindowDays") ?? ProtectionPolicy.Default.Window.TotalDays),
+    (int)((protection.GetValue<decimal?>("SellerProtectionMaxRiskScore") ?? ProtectionPolicy.Default.SellerProtectionMaxRiskBasisPoints / 10_000m) * 10_000m))
+{
+    HoldNewPayeesFor = TimeSpan.FromDays(protection.GetValue<double?>("HoldNewPayeesDays") ?? 0),
+    HoldAboveRiskBasisPoints = protection.GetValue<decimal?>("HoldAboveRiskScore") is { } score ? (int)(score * 10_000m) : null,
+    HoldPeriod = TimeSpan.FromDays(protection.GetValue<double?>("HoldDays") ?? ProtectionPolicy.Default.HoldPeriod.TotalDays),
+});
+services.AddSingleton<HoldExpiry>();
+services.AddHostedService(sp => sp.GetRequiredService<HoldExpiry>());
 
 var app = builder.Build();
 app.UseLedgerDefaults();

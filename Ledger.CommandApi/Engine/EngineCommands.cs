@@ -83,6 +83,11 @@ public sealed class ResolveDisputeCommand(string disputeId, string paymentId, st
     public Domain.Protection.ResolveDispute Resolve { get; } = resolve;
 }
 
+public sealed class ReleaseHoldCommand(string paymentId, string payer, string payee, Domain.Protection.ReleaseHold release) : ProtectionCommand(paymentId, payer, payee)
+{
+    public Domain.Protection.ReleaseHold Release { get; } = release;
+}
+
 /// <summary>To the payer's shard, after the payee's committed: credit money given back through transit.</summary>
 public sealed class ReturnCommand(Domain.Protection.ReturnFunds funds) : EngineCommand
 {

@@ -48,10 +48,11 @@ internal sealed partial class ShardWriter
             {
                 DepositCommand d => Apply(work, MoneyDecider.Decide(Funds(work, d.Deposit.AccountId), d.Deposit), d, now),
                 WithdrawCommand w => Apply(work, MoneyDecider.Decide(Funds(work, w.Withdraw.AccountId), w.Withdraw), w, now),
-                PayCommand p => UsingQuote(work, loaded, p.Pay.QuoteId, p.Pay.PaymentId, Apply(work, DecidePay(work, loaded, p.Pay), p, now, null, loaded)),
+                PayCommand p => UsingQuote(work, loaded, p.Pay.QuoteId, p.Pay.PaymentId, Apply(work, WithHold(work, DecidePay(work, loaded, p.Pay), p.Pay.Purpose, now), p, now, null, loaded)),
                 ConvertCommand v => UsingQuote(work, loaded, v.Convert.QuoteId, v.Convert.ConversionId,
                     Apply(work, MoneyDecider.Decide(Funds(work, v.Convert.AccountId), Quote(work, loaded, v.Convert.QuoteId), v.Convert), v, now)),
-                CreditCommand c => Apply(work, DecideCredit(work, loaded, c.Credit), c, now, loaded.Payments),
+                CreditCommand c => Apply(work, WithHold(work, DecideCredit(work, loaded, c.Credit),
+                    (work.Payments.GetValueOrDefault(c.Credit.PaymentId) ?? loaded.Payments.GetValueOrDefault(c.Credit.PaymentId))?.Purpose ?? MoneyDecider.Personal, now), c, now, loaded.Payments),
                 ReverseCommand r => Apply(work, DecideReverse(loaded, r.Reverse), r, now, loaded.Payments),
                 ProtectionCommand pc => Apply(work, DecideProtection(work, loaded, pc), pc, now, loaded.Payments, loaded),
                 ReturnCommand rc => Apply(work, DecideReturn(work, loaded, rc.Funds), rc, now, loaded.Payments, loaded),
@@ -158,6 +159,7 @@ internal sealed partial class ShardWriter
         return command switch
         {
             RefundCommand r => ProtectionDecider.Decide(payee, facts, PayerSide(work, command.PayerAccountId), r.Refund),
+            ReleaseHoldCommand h => ProtectionDecider.Decide(payee, facts, h.Release),
             OpenDisputeCommand o => ProtectionDecider.Decide(payee, facts, _engine.Protection, o.Open),
             ResolveDisputeCommand d => ProtectionDecider.Decide(payee, facts,
                 (work.Disputes.GetValueOrDefault(d.DisputeId) ?? loaded.Disputes.GetValueOrDefault(d.DisputeId)) is { } dispute && dispute.PaymentId == command.PaymentId
@@ -166,6 +168,26 @@ internal sealed partial class ShardWriter
                 _engine.Protection, PayerSide(work, command.PayerAccountId), d.Resolve),
             _ => throw new InvalidOperationException(),
         };
+    }
+
+    /// <summary>A purchase that reached its payee here may have to wait in the payee's held balance (risk hold).</summary>
+    private Decision<MoneyEvent> WithHold(BatchWork work, Decision<MoneyEvent> decision, string purpose, DateTimeOffset now)
+    {
+        if (decision.Error is not null || decision.Events.OfType<PaymentCompleted>().FirstOrDefault() is not { } completed)
+        {
+            return decision;
+        }
+
+        var risk = decision.Events.OfType<PaymentRiskAssessed>().FirstOrDefault()?.ScoreBasisPoints;
+        var credit = completed.Legs.FirstOrDefault(l => l.Amount > 0 && !SystemAccounts.IsSystem(l.Account) && _engine.ShardOf(l.Account) == Shard);
+        if (credit is null || Funds(work, credit.Account) is not { } payee)
+        {
+            return decision;
+        }
+
+        return ProtectionDecider.Hold(payee, completed.PaymentId, purpose, risk, new(credit.Amount, credit.Currency), _engine.Protection, now) is { } hold
+            ? Decision<MoneyEvent>.Ok([.. decision.Events, hold])
+            : decision;
     }
 
     /// <summary>Where money given back to a payer goes from this shard: the payer itself (same shard, active), the
@@ -382,6 +404,13 @@ internal sealed partial class ShardWriter
                 break;
             }
 
+            case PaymentHoldReleased released:
+                streamId = released.PaymentId;
+                AppendExisting(work, streamId, decision.Events);
+                returned = 0;
+                kind = "release";
+                body = JsonSerializer.Serialize(MoneyViews.Render(payment), Json);
+                break;
             case DisputeResolved d:
             {
                 streamId = d.DisputeId;
@@ -410,7 +439,7 @@ internal sealed partial class ShardWriter
             work.FollowUps.Add(new ReturnCommand(new ReturnFunds(streamId, payment.Id, payment.PayerAccountId, new(returned, payment.Currency), kind, now)));
         }
 
-        return new EngineOutcome(null, decision.Events[0] is DisputeResolved ? 200 : 201,
+        return new EngineOutcome(null, decision.Events[0] is DisputeResolved or PaymentHoldReleased ? 200 : 201,
             decision.Events[0] is DisputeOpened o2 ? $"/v1/disputes/{o2.DisputeId}" : null, body, null);
     }
 
@@ -454,6 +483,8 @@ internal sealed partial class ShardWriter
         PaymentRefunded r => ("refund", r.PaymentId, r.RefundId, accountId == r.PayeeAccountId ? r.PayerAccountId : r.PayeeAccountId),
         FundsReturned f => (f.Kind, f.PaymentId, f.StreamId, null),
         DisputeOpened o => ("dispute_hold", o.PaymentId, o.DisputeId, o.PayerAccountId),
+        PaymentFundsHeld h => ("risk_hold", h.PaymentId, null, null),
+        PaymentHoldReleased r => ("risk_hold_release", r.PaymentId, null, null),
         DisputeResolved d => (d.SellerProtected ? "seller_protection" : d.Outcome == "buyer" ? "chargeback" : "dispute_release", d.PaymentId, d.DisputeId, null),
         ReceivableRepaid => ("receivable_repaid", null, null, null),
         PaymentCompleted c => ("payment", c.PaymentId, null, Counterparty(c.Postings, accountId)),

@@ -160,6 +160,7 @@ internal sealed partial class ShardWriter
             balances?.EntryCount ?? 0)
         {
             Owed = (balances?.Owed ?? []).ToImmutableDictionary(StringComparer.Ordinal),
+            CreatedAt = state.CreatedAt,
         };
         _revisions[state.Id] = balances?.Revision ?? 0;
     }

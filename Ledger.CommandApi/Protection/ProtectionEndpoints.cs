@@ -17,6 +17,9 @@ public sealed record DisputeRequest(string? Reason, string? Details);
 
 public sealed record ResolveRequest(string? Outcome, string? Note);
 
+/// <summary>The body of a release: nothing is needed (send <c>{}</c>); a note is kept for support.</summary>
+public sealed record ReleaseRequest(string? Note);
+
 /// <summary>
 /// SPEC "Buyer and seller protection": refunds, disputes and their resolution. Each moves money, so each needs an
 /// Idempotency-Key, and each is decided by the payee's shard writer (ownership and role checked there, 404 before
@@ -40,6 +43,14 @@ public static class ProtectionEndpoints
             .WithSummary("The payer disputes a purchase within the protection window: what is left of it is held in the payee's balance (any shortfall covered by the protection reserve).")
             .Accepts<DisputeRequest>("application/json")
             .Produces<DisputeView>(StatusCodes.Status201Created)
+            .WithProtectionProblems();
+
+        app.MapPost("/v1/payments/{id}/release", (string id, HttpContext http, ClaimsPrincipal user, IdempotencyGate gate, LedgerEngine engine, IDocumentStore store, TimeProvider clock, CancellationToken ct) =>
+                MoneyEndpoints.RunAsync<ReleaseRequest>(http, user, gate, engine, ct, (_, actor) => ReleaseAsync(id, actor, store, clock, ct)))
+            .WithTags("Buyer and seller protection")
+            .WithSummary("The payer confirms a purchase under a risk hold: the payee's held money becomes available. Holds also end by themselves after Protection:HoldDays.")
+            .Accepts<ReleaseRequest>("application/json")
+            .Produces<PaymentView>()
             .WithProtectionProblems();
 
         app.MapPost("/v1/disputes/{id}/resolve", (string id, HttpContext http, ClaimsPrincipal user, IdempotencyGate gate, LedgerEngine engine, IDocumentStore store, TimeProvider clock, CancellationToken ct) =>
@@ -132,6 +143,11 @@ public static class ProtectionEndpoints
             : (new OpenDisputeCommand(payment.Id, payment.PayerAccountId, payment.PayeeAccountId,
                 new OpenDispute(Ids.New(Ids.DisputePrefix), body.Reason!, body.Details, actor, clock.GetUtcNow())), null);
     }
+
+    private static async ValueTask<(EngineCommand?, IResult?)> ReleaseAsync(string id, Actor actor, IDocumentStore store, TimeProvider clock, CancellationToken ct) =>
+        await PaymentAsync(id, store, ct) is { } payment
+            ? (new ReleaseHoldCommand(payment.Id, payment.PayerAccountId, payment.PayeeAccountId, new ReleaseHold(actor.IsSupport ? "support" : "payer", actor, clock.GetUtcNow())), null)
+            : (null, Problems.NotFound("No such payment."));
 
     private static async ValueTask<(EngineCommand?, IResult?)> ResolveAsync(string id, ResolveRequest body, Actor actor, IDocumentStore store, TimeProvider clock, CancellationToken ct)
     {

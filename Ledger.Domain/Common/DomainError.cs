@@ -48,6 +48,8 @@ public static class ErrorCodes
     public const string PaymentNotDisputable = "payment_not_disputable";
     public const string ProtectionWindowClosed = "protection_window_closed";
     public const string DisputeNotOpen = "dispute_not_open";
+    public const string PaymentHeld = "payment_held";
+    public const string PaymentNotHeld = "payment_not_held";
     public const string PaymentToSelf = "payment_to_self";
     public const string IdempotencyKeyReused = "idempotency_key_reused";
     public const string PayloadTooLarge = "payload_too_large";

@@ -131,6 +131,9 @@ public sealed record AccountFunds(
     /// incoming funds.</summary>
     public ImmutableDictionary<string, long> Owed { get; init; } = ImmutableDictionary<string, long>.Empty;
 
+    /// <summary>When the account was opened (risk holds on new payees); MinValue when unknown.</summary>
+    public DateTimeOffset CreatedAt { get; init; }
+
     public Balance BalanceIn(string currency) => Balances.GetValueOrDefault(currency);
 
     public AccountFunds Apply(Posting posting) =>

@@ -22,7 +22,11 @@ public sealed record PaymentFacts(
     DateTimeOffset? CompletedAt,
     long Refunded,
     string? OpenDisputeId,
-    int? RiskScoreBasisPoints);
+    int? RiskScoreBasisPoints)
+{
+    /// <summary>The payment's money is under a risk hold in the payee's balance.</summary>
+    public bool Held { get; init; }
+}
 
 /// <summary>A dispute as its record holds it.</summary>
 public sealed record DisputeFacts(string Id, string PaymentId, string Status, string Reason, long FromPayee, long FromReserve, string Currency);
@@ -33,11 +37,19 @@ public sealed record OpenDispute(string DisputeId, string Reason, string? Detail
 
 public sealed record ResolveDispute(string Outcome, string? Note, Actor Actor, DateTimeOffset At);
 
-/// <summary>Section <c>Protection</c>: how long purchases are protected and who qualifies for seller protection.</summary>
+/// <summary>Section <c>Protection</c>: how long purchases are protected, who qualifies for seller protection, and
+/// which purchases are held (payees younger than <see cref="HoldNewPayeesFor"/>, or risk scores above
+/// <see cref="HoldAboveRiskBasisPoints"/>; both off by default) and for how long.</summary>
 public sealed record ProtectionPolicy(TimeSpan Window, int SellerProtectionMaxRiskBasisPoints)
 {
     public static readonly ProtectionPolicy Default = new(TimeSpan.FromDays(180), 5_000);
+
+    public TimeSpan HoldNewPayeesFor { get; init; } = TimeSpan.Zero;
+    public int? HoldAboveRiskBasisPoints { get; init; }
+    public TimeSpan HoldPeriod { get; init; } = TimeSpan.FromDays(14);
 }
+
+public sealed record ReleaseHold(string By, Actor Actor, DateTimeOffset At);
 
 public static class DisputeReasons
 {
@@ -88,6 +100,11 @@ public static class ProtectionDecider
         if (payment.OpenDisputeId is not null)
         {
             return DomainError.Rule(ErrorCodes.DisputeOpen, "The payment is under dispute: the dispute's resolution decides where the money goes.");
+        }
+
+        if (payment.Held)
+        {
+            return DomainError.Rule(ErrorCodes.PaymentHeld, "The payment is under a risk hold; it can be refunded once released.");
         }
 
         var left = payment.Settled - payment.Refunded;
@@ -144,6 +161,11 @@ public static class ProtectionDecider
             return DomainError.Rule(ErrorCodes.PaymentNotDisputable, $"A {payment.Status} payment cannot be disputed.");
         }
 
+        if (payment.Held)
+        {
+            return DomainError.Rule(ErrorCodes.PaymentHeld, "The payment is still under a risk hold: the money has not reached the seller. Dispute it once released.");
+        }
+
         if (c.At > payment.CompletedAt.Value + policy.Window)
         {
             return DomainError.Rule(ErrorCodes.ProtectionWindowClosed, $"Purchases are protected for {policy.Window.TotalDays:0} days after they complete.");
@@ -196,17 +218,22 @@ public static class ProtectionDecider
         var legs = new List<Posting>();
         long returned = 0;
         var protectedSeller = false;
+
+        // What of the reserve's share the payee still owes: incoming funds may have repaid it meanwhile (Repay), and the
+        // reserve must not be paid back twice.
+        var stillOwed = Math.Min(dispute.FromReserve, Math.Max(0, payee.Owed.GetValueOrDefault(currency)));
         if (c.Outcome == "seller" || SellerProtected(payee, payment, dispute, policy))
         {
-            // The seller keeps the money: its own share back to available, the reserve's share back to the reserve.
-            if (dispute.FromPayee > 0)
+            // The seller keeps the money: its own share (and what it already repaid) back to available, the rest of the
+            // reserve's share back to the reserve.
+            if (held - stillOwed > 0)
             {
-                legs.AddRange(Postings.Move(currency, dispute.FromPayee, payment.PayeeAccountId, Bucket.Held, payment.PayeeAccountId, Bucket.Available));
+                legs.AddRange(Postings.Move(currency, held - stillOwed, payment.PayeeAccountId, Bucket.Held, payment.PayeeAccountId, Bucket.Available));
             }
 
-            if (dispute.FromReserve > 0)
+            if (stillOwed > 0)
             {
-                legs.AddRange(Postings.Move(currency, dispute.FromReserve, payment.PayeeAccountId, Bucket.Held, SystemAccounts.ProtectionReserve, Bucket.Available));
+                legs.AddRange(Postings.Move(currency, stillOwed, payment.PayeeAccountId, Bucket.Held, SystemAccounts.ProtectionReserve, Bucket.Available));
             }
 
             if (c.Outcome == "buyer")
@@ -226,9 +253,49 @@ public static class ProtectionDecider
             returned = paid;
         }
 
-        var cancelled = c.Outcome == "seller" || protectedSeller ? dispute.FromReserve : 0;
+        var cancelled = c.Outcome == "seller" || protectedSeller ? stillOwed : 0;
         return Decision<MoneyEvent>.Ok(new DisputeResolved(dispute.Id, payment.Id, c.Outcome, protectedSeller, c.Note, c.Actor.Subject,
             returned, payment.Currency, cancelled, payment.PayeeAccountId, currency, Postings.AssertBalanced(legs), c.At));
+    }
+
+    /// <summary>The risk hold on a purchase just credited to <paramref name="payee"/>, if the policy asks for one.</summary>
+    public static PaymentFundsHeld? Hold(AccountFunds payee, string paymentId, string purpose, int? riskScore, Money.Money credited, ProtectionPolicy policy, DateTimeOffset at)
+    {
+        if (purpose != MoneyDecider.Purchase)
+        {
+            return null;
+        }
+
+        var reason = policy.HoldNewPayeesFor > TimeSpan.Zero && at - payee.CreatedAt < policy.HoldNewPayeesFor ? "new_payee"
+            : policy.HoldAboveRiskBasisPoints is { } limit && (riskScore ?? 0) > limit ? "high_risk"
+            : null;
+        return reason is null
+            ? null
+            : new PaymentFundsHeld(paymentId, payee.Id, credited.Minor, credited.Currency, at + policy.HoldPeriod, reason,
+                Postings.AssertBalanced(Postings.Move(credited.Currency, credited.Minor, payee.Id, Bucket.Available, payee.Id, Bucket.Held)), at);
+    }
+
+    /// <summary>Ends a risk hold: the payer confirms (or support, or the expiry job acting as support).</summary>
+    public static Decision<MoneyEvent> Decide(AccountFunds? payee, PaymentFacts? payment, ReleaseHold c)
+    {
+        if (payment is null || payee is null || !(payment.PayerOwner == c.Actor.Subject || payee.Owner == c.Actor.Subject || c.Actor.IsSupport))
+        {
+            return DomainError.NotFound("No such payment.");
+        }
+
+        if (payment.PayerOwner != c.Actor.Subject && !c.Actor.IsSupport)
+        {
+            return DomainError.Forbidden("Only the payer confirms a held payment.");
+        }
+
+        if (!payment.Held)
+        {
+            return DomainError.Rule(ErrorCodes.PaymentNotHeld, "This payment is not under a risk hold.");
+        }
+
+        var amount = payment.Settled;
+        return Decision<MoneyEvent>.Ok(new PaymentHoldReleased(payment.Id, payment.PayeeAccountId, amount, payment.SettledCurrency, c.By,
+            Postings.AssertBalanced(Postings.Move(payment.SettledCurrency, amount, payment.PayeeAccountId, Bucket.Held, payment.PayeeAccountId, Bucket.Available)), c.At));
     }
 
     /// <summary>
@@ -245,7 +312,8 @@ public static class ProtectionDecider
     /// <summary>
     /// Gives <paramref name="amount"/> of the payee's (settled) currency back to the payer's side <paramref name="to"/>,
     /// converted back at the payment's own effective rate (amount ÷ settled, rounded down) when it was cross-currency:
-    /// a full refund returns all the payer paid, spread included.
+    /// a full refund returns all the payer paid, spread included. The rounding is cumulative over what was already
+    /// refunded (<see cref="PaymentFacts.Refunded"/>), so parts that add up to the whole also return all the payer paid.
     /// </summary>
     public static (List<Posting> Legs, long Returned) GiveBack(PaymentFacts payment, long amount, string from, Bucket fromBucket, string to)
     {
@@ -254,7 +322,9 @@ public static class ProtectionDecider
             return ([.. Postings.Move(payment.Currency, amount, from, fromBucket, to, Bucket.Available)], amount);
         }
 
-        var returned = amount == payment.Settled ? payment.Amount : (long)decimal.Floor((decimal)amount * payment.Amount / payment.Settled);
+        // Int128: the product of two amounts of up to 10^15 minor units overflows decimal.
+        long PaidFor(long settled) => (long)((Int128)settled * payment.Amount / payment.Settled);
+        var returned = PaidFor(payment.Refunded + amount) - PaidFor(payment.Refunded);
         List<Posting> legs =
         [
             new(from, payment.SettledCurrency, -amount, fromBucket),

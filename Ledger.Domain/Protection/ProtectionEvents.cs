@@ -79,6 +79,21 @@ public sealed record DisputeResolved(
     public override IReadOnlyList<Posting> Postings => Legs;
 }
 
+/// <summary>A risk hold: a purchase paid to a new or high-risk payee stays in the payee's held balance until the payer
+/// confirms (<c>POST /v1/payments/{id}/release</c>) or <see cref="HeldUntil"/> passes.</summary>
+public sealed record PaymentFundsHeld(string PaymentId, string PayeeAccountId, long Amount, string Currency, DateTimeOffset HeldUntil, string Reason,
+    IReadOnlyList<Posting> Legs, DateTimeOffset At) : MoneyEvent(At)
+{
+    public override IReadOnlyList<Posting> Postings => Legs;
+}
+
+/// <summary>The risk hold ended: by the payer's confirmation or by expiry.</summary>
+public sealed record PaymentHoldReleased(string PaymentId, string PayeeAccountId, long Amount, string Currency, string By,
+    IReadOnlyList<Posting> Legs, DateTimeOffset At) : MoneyEvent(At)
+{
+    public override IReadOnlyList<Posting> Postings => Legs;
+}
+
 /// <summary>Incoming funds repaid what the account owed the protection reserve, before anything else.</summary>
 public sealed record ReceivableRepaid(string AccountId, long Amount, string Currency, IReadOnlyList<Posting> Legs, DateTimeOffset At) : MoneyEvent(At)
 {

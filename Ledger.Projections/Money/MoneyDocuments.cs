@@ -45,6 +45,10 @@ public sealed class PaymentRecord
     /// <summary>Protection: how much of <see cref="SettledAmount"/> was refunded, and the dispute now open, if any.</summary>
     public long Refunded { get; set; }
     public string? OpenDisputeId { get; set; }
+
+    /// <summary>Risk hold: <c>held</c> until <see cref="HeldUntil"/> or the payer's release, then <c>released</c>; null when never held.</summary>
+    public string? Hold { get; set; }
+    public DateTimeOffset? HeldUntil { get; set; }
     public List<string> Reasons { get; set; } = [];
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }
@@ -76,6 +80,10 @@ public static class PaymentStatuses
 
     /// <summary>A dispute was resolved for the buyer: the money went back to the payer.</summary>
     public const string ChargedBack = "charged_back";
+
+    /// <summary>A dispute was resolved for the buyer under seller protection: the reserve paid the buyer, the seller
+    /// kept the money. Final: nothing more can be refunded or disputed.</summary>
+    public const string BuyerReimbursed = "buyer_reimbursed";
 
     public static bool IsFinal(string status) => status is Completed or Rejected or Failed;
 }

@@ -70,11 +70,18 @@ public static class PaymentRecords
             case Ledger.Domain.Protection.DisputeOpened o:
                 p.OpenDisputeId = o.DisputeId;
                 break;
+            case Ledger.Domain.Protection.PaymentFundsHeld h:
+                p.Hold = "held";
+                p.HeldUntil = h.HeldUntil;
+                break;
+            case Ledger.Domain.Protection.PaymentHoldReleased:
+                p.Hold = "released";
+                break;
             case Ledger.Domain.Protection.DisputeResolved d:
                 p.OpenDisputeId = null;
-                if (d.Outcome == "buyer" && !d.SellerProtected)
+                if (d.Outcome == "buyer")
                 {
-                    p.Status = PaymentStatuses.ChargedBack;
+                    p.Status = d.SellerProtected ? PaymentStatuses.BuyerReimbursed : PaymentStatuses.ChargedBack;
                 }
 
                 break;
@@ -119,5 +126,8 @@ public static class DisputeRecords
 
     public static Ledger.Domain.Protection.PaymentFacts Facts(PaymentRecord p) =>
         new(p.Id, p.PayerAccountId, p.PayeeAccountId, p.PayerOwner, p.PayeeOwner, p.Purpose, p.Status, p.Amount, p.Currency,
-            p.SettledAmount, p.SettledCurrency, p.CompletedAt, p.Refunded, p.OpenDisputeId, p.RiskScoreBasisPoints);
+            p.SettledAmount, p.SettledCurrency, p.CompletedAt, p.Refunded, p.OpenDisputeId, p.RiskScoreBasisPoints)
+        {
+            Held = p.Hold == "held",
+        };
 }

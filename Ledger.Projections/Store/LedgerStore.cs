@@ -121,6 +121,8 @@ public static class EventNames
         (typeof(Ledger.Domain.Protection.DisputeOpened), "dispute_opened.v1"),
         (typeof(Ledger.Domain.Protection.DisputeResolved), "dispute_resolved.v1"),
         (typeof(Ledger.Domain.Protection.ReceivableRepaid), "receivable_repaid.v1"),
+        (typeof(Ledger.Domain.Protection.PaymentFundsHeld), "payment_funds_held.v1"),
+        (typeof(Ledger.Domain.Protection.PaymentHoldReleased), "payment_hold_released.v1"),
     ];
 
     private static readonly Dictionary<Type, string> ByType = All.ToDictionary(x => x.Type, x => x.Name);

@@ -200,7 +200,9 @@ public class protecting_buyers_and_sellers(protection_hosts hosts) : IClassFixtu
         resolved.GetProperty("sellerProtected").GetBoolean().Should().BeTrue();
         await EventuallyAsync(() => AvailableAsync(alice, payer), "100.00");
         (await AvailableAsync(bob, payee)).Should().Be("18.00");
-        (await StatusAsync(alice, payment)).Should().Be("completed");
+        (await StatusAsync(alice, payment)).Should().Be("buyer_reimbursed");
+        (await (await RefundAsync(bob, payment, null)).ProblemCodeAsync()).Should().Be("payment_not_refundable", "the buyer was already paid once");
+        (await (await alice.PostWithKeyAsync($"/v1/payments/{payment}/disputes", new { reason = "unauthorized" })).ProblemCodeAsync()).Should().Be("payment_not_disputable");
     }
 
     [Fact]
