@@ -75,12 +75,13 @@ internal sealed partial class ShardWriter
         {
             await using var session = _store.QuerySession();
             var query = session.CreateBatchQuery();
-            var states = query.LoadMany<AccountState>().ById([.. local, .. remote]);
-            var balances = query.LoadMany<AccountBalances>().ById([.. local]);
-            var paymentDocs = query.LoadMany<PaymentRecord>().ById([.. payments]);
-            var quoteDocs = query.LoadMany<FxQuote>().ById([.. quotes]);
-            var disputeDocs = query.LoadMany<DisputeRecord>().ById([.. disputes]);
-            var returnDocs = query.LoadMany<PendingReturn>().ById([.. returns]);
+            // Only the look-ups this batch needs: an empty one is still a statement for PostgreSQL to run.
+            var states = Load<AccountState>(query, [.. local, .. remote]);
+            var balances = Load<AccountBalances>(query, [.. local]);
+            var paymentDocs = Load<PaymentRecord>(query, [.. payments]);
+            var quoteDocs = Load<FxQuote>(query, [.. quotes]);
+            var disputeDocs = Load<DisputeRecord>(query, [.. disputes]);
+            var returnDocs = Load<PendingReturn>(query, [.. returns]);
             await query.Execute(ct);
             var balanceById = (await balances).ToDictionary(b => b.Id, StringComparer.Ordinal);
             foreach (var state in await states)
@@ -130,6 +131,10 @@ internal sealed partial class ShardWriter
 
         return new Preloaded(payees, loadedPayments, stored, loadedQuotes, loadedDisputes, loadedReturns);
     }
+
+    private static Task<IReadOnlyList<T>> Load<T>(Marten.Services.BatchQuerying.IBatchedQuery query, string[] ids)
+        where T : class =>
+        ids.Length == 0 ? Task.FromResult<IReadOnlyList<T>>([]) : query.LoadMany<T>().ById(ids);
 
     private async Task EnsureLoadedAsync(IReadOnlyCollection<string> ids, CancellationToken ct)
     {
