@@ -113,21 +113,13 @@ public sealed class ExclusiveCommand(string accountId, Func<IReadOnlyList<string
     public override string RoutingAccount => AccountId;
 }
 
-/// <summary>Where a shard's writes stand: the version and the batch (token) that wrote it.</summary>
-public readonly record struct ShardPosition(long Version, Guid? Token)
-{
-    public ShardPosition Next() => new(Version + 1, Guid.NewGuid());
-}
-
 /// <summary>Adds the shard's version check to a session of someone else's, and learns whether it committed.</summary>
-public sealed class ShardFence(int shard, ShardPosition expected)
+public sealed class ShardFence(int shard, long expected)
 {
-    public ShardPosition Next { get; } = expected.Next();
-
     public bool Committed { get; private set; }
 
     public void Apply(IDocumentSession session) =>
-        session.QueueSqlCommand(LedgerSql.AdvanceShard, Next.Version, expected.Version, Next.Token!.Value, (object?)expected.Token ?? DBNull.Value, shard);
+        session.QueueSqlCommand(LedgerSql.AdvanceShard, expected + 1, expected, shard);
 
     public void MarkCommitted() => Committed = true;
 }

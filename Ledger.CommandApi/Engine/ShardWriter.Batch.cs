@@ -31,21 +31,14 @@ internal sealed partial class ShardWriter
         public bool HasWrites => NewStreams.Count > 0 || ExistingStreams.Count > 0;
     }
 
-    /// <summary>Reads what the batch needs and decides every command against memory (which includes the staged
-    /// state of a batch still committing, <paramref name="inFlight"/>): nothing is written yet.</summary>
-    private async Task<BatchWork> DecideAsync(List<EngineCommand> batch, BatchWork? inFlight, CancellationToken ct)
+    private async Task DecideAndCommitAsync(List<EngineCommand> batch, CancellationToken ct)
     {
         var now = _engine.Clock.GetUtcNow();
         var loaded = await PreloadAsync(batch, ct);
-        if (inFlight is not null)
-        {
-            Overlay(loaded, inFlight);
-        }
-
         var work = new BatchWork();
         foreach (var command in batch)
         {
-            if (command.Idempotency is { } ticket && Replayed(ticket, loaded.StoredResponses, work, inFlight) is { } replay)
+            if (command.Idempotency is { } ticket && Replayed(ticket, loaded.StoredResponses, work) is { } replay)
             {
                 work.Answers.Add((command, replay));
                 continue;
@@ -69,44 +62,13 @@ internal sealed partial class ShardWriter
         }
 
         EngineMetrics.Commands.Add(batch.Count);
-        return work;
-    }
-
-    /// <summary>Documents a batch still committing has changed are newer than the store's: decide against them.
-    /// Copies, so this batch's changes never reach the objects the other is answering with.</summary>
-    private static void Overlay(Preloaded loaded, BatchWork inFlight)
-    {
-        foreach (var id in loaded.Payments.Keys.Concat(inFlight.Payments.Keys).Where(inFlight.Payments.ContainsKey).ToList())
-        {
-            loaded.Payments[id] = Copy(inFlight.Payments[id]);
-        }
-
-        foreach (var (id, quote) in inFlight.Quotes)
-        {
-            loaded.Quotes[id] = quote;
-        }
-
-        foreach (var (id, dispute) in inFlight.Disputes)
-        {
-            loaded.Disputes[id] = Copy(dispute);
-        }
-
-        foreach (var (id, pending) in inFlight.Returns)
-        {
-            loaded.Returns[id] = Copy(pending);
-        }
-    }
-
-    private static T Copy<T>(T document) => JsonSerializer.Deserialize<T>(JsonSerializer.SerializeToUtf8Bytes(document))!;
-
-    /// <summary>Makes the batch's decisions the writer's memory now (before its commit: the next batch decides on
-    /// them); returns the shard version the commit must find. A failed commit makes the writer forget and reload.</summary>
-    private (ShardPosition Expected, ShardPosition Next) Stage(BatchWork work)
-    {
-        var expected = _position;
         if (work.HasWrites)
         {
-            _position = expected.Next();
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            await CommitAsync(work, ct);
+            EngineMetrics.CommitMilliseconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            EngineMetrics.Batches.Add(1);
+            _version++;
             foreach (var (id, funds) in work.Staged)
             {
                 _accounts[id] = funds;
@@ -114,12 +76,6 @@ internal sealed partial class ShardWriter
             }
         }
 
-        return (expected, _position);
-    }
-
-    /// <summary>After the commit: answers, remembered responses, waiters, and the follow-ups other shards owe.</summary>
-    private void Acknowledge(BatchWork work)
-    {
         foreach (var (ticket, outcome) in work.Idempotency)
         {
             _recent.Add(ticket.RecordId, ticket.RequestHash, outcome);
@@ -141,14 +97,8 @@ internal sealed partial class ShardWriter
         }
     }
 
-    private EngineOutcome? Replayed(IdempotencyTicket ticket, Dictionary<string, (string Hash, EngineOutcome Outcome)> stored, BatchWork work, BatchWork? inFlight)
+    private EngineOutcome? Replayed(IdempotencyTicket ticket, Dictionary<string, (string Hash, EngineOutcome Outcome)> stored, BatchWork work)
     {
-        if (inFlight?.TicketsInBatch.Contains(ticket.RecordId) == true)
-        {
-            // Its first request is in the batch still committing: a concurrent duplicate, never a second payment.
-            return EngineOutcome.Failed(DomainError.Conflict(ErrorCodes.Conflict, "A request with this Idempotency-Key is in flight; retry it shortly."));
-        }
-
         if (_recent.TryGet(ticket.RecordId, out var entry) || stored.TryGetValue(ticket.RecordId, out entry))
         {
             return entry.Hash == ticket.RequestHash
@@ -402,15 +352,12 @@ internal sealed partial class ShardWriter
     private static string? Counterparty(IReadOnlyList<Posting> postings, string accountId) =>
         postings.Select(p => p.Account).FirstOrDefault(a => a != accountId && !SystemAccounts.IsSystem(a));
 
-    private async Task CommitAsync(BatchWork work, ShardPosition expected, ShardPosition next, CancellationToken ct)
+    private async Task CommitAsync(BatchWork work, CancellationToken ct)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         // Set-based: one statement per kind of row for the whole batch (LedgerCommit), in one transaction that the
         // shard fence guards; measured in ops/bench/README.md against Marten's per-stream and per-document statements.
         var commit = new LedgerCommit(_engine.Tables);
-        // The fence first: a batch committing behind another one of this writer waits here, on the shard row, until
-        // the first commits (and fails here if the first rolled back).
-        commit.Fence(Shard, expected.Version, expected.Token, next.Token!.Value);
+        commit.Fence(Shard, _version);
         // Fresh UUIDv7 ids: "must not exist yet" fails the batch on the primary key if it ever does.
         foreach (var (id, events) in work.NewStreams)
         {
@@ -477,7 +424,5 @@ internal sealed partial class ShardWriter
         await using var connection = _store.Storage.Database.CreateConnection();
         await connection.OpenAsync(ct);
         await commit.ExecuteAsync(connection, ct);
-        EngineMetrics.CommitMilliseconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        EngineMetrics.Batches.Add(1);
     }
 }

@@ -23,7 +23,7 @@ internal sealed partial class ShardWriter
     private readonly LedgerEngine _engine;
     private readonly IDocumentStore _store;
     private readonly ILogger _logger;
-    private ShardPosition _position;
+    private long _version;
 
     public ShardWriter(int shard, LedgerEngine engine, IDocumentStore store, ILogger logger)
     {
@@ -47,8 +47,65 @@ internal sealed partial class ShardWriter
 
     public async Task StartAsync(CancellationToken ct)
     {
-        _position = await LoadPositionAsync(ct);
+        _version = await LoadVersionAsync(ct);
         await ResumeInFlightPaymentsAsync(ct);
+    }
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var batch = new List<EngineCommand>(_engine.Options.MaxBatch);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync(ct))
+        {
+            while (batch.Count < _engine.Options.MaxBatch && reader.TryPeek(out var next))
+            {
+                if (next is ExclusiveCommand && batch.Count > 0)
+                {
+                    break; // run it alone, after the money already taken
+                }
+
+                reader.TryRead(out next);
+                batch.Add(next!);
+                if (next is ExclusiveCommand)
+                {
+                    break;
+                }
+            }
+
+            try
+            {
+                if (batch is [ExclusiveCommand exclusive])
+                {
+                    await RunExclusiveAsync(exclusive, ct);
+                }
+                else
+                {
+                    await ProcessAsync(batch, ct);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // A batch that failed fails only its own commands; state is reloaded from the store, which holds
+                // exactly what was committed.
+                _logger.LogError(ex, "Shard {Shard} batch of {Count} failed; its commands are refused and the shard reloads.", Shard, batch.Count);
+                Forget();
+                foreach (var command in batch)
+                {
+                    if (command is CreditCommand or ReverseCommand or ReturnCommand)
+                    {
+                        // The second half of a payment is owed, not requested: nobody waits for it, so it must not be
+                        // dropped. It is idempotent (it checks the payment's status), so try again shortly.
+                        RetryLater(command, ct);
+                        continue;
+                    }
+
+                    command.Done.TrySetException(ex);
+                    (command as ExclusiveCommand)?.Result.TrySetException(ex);
+                }
+            }
+
+            batch.Clear();
+        }
     }
 
     private async Task RunExclusiveAsync(ExclusiveCommand command, CancellationToken ct)
@@ -67,13 +124,13 @@ internal sealed partial class ShardWriter
             blockers.Add($"{disputes} dispute(s) on its payments are still open");
         }
 
-        var fence = new ShardFence(Shard, _position);
+        var fence = new ShardFence(Shard, _version);
         try
         {
             var result = await command.Run(blockers, fence);
             if (fence.Committed)
             {
-                _position = fence.Next;
+                _version++;
             }
 
             _accounts.Remove(command.AccountId); // its status may have changed: reload on next use
@@ -82,7 +139,7 @@ internal sealed partial class ShardWriter
         catch (Exception ex) when (IsFenced(ex))
         {
             Forget();
-            _position = await LoadPositionAsync(ct);
+            _version = await LoadVersionAsync(ct);
             command.Result.TrySetException(new ShardMovedException(Shard, ex));
             command.Done.TrySetException(new ShardMovedException(Shard, ex));
         }
@@ -91,21 +148,13 @@ internal sealed partial class ShardWriter
     /// <summary>How many times a fenced batch is decided again before its commands are refused (retryable 503).</summary>
     private const int FencedAttempts = 5;
 
-    /// <summary>One batch on its own (no other in flight), deciding it again when fenced.</summary>
     private async Task ProcessAsync(List<EngineCommand> batch, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var work = await DecideAsync(batch, null, ct);
-                var (expected, next) = Stage(work);
-                if (work.HasWrites)
-                {
-                    await CommitAsync(work, expected, next, ct);
-                }
-
-                Acknowledge(work);
+                await DecideAndCommitAsync(batch, ct);
                 return;
             }
             catch (Exception ex) when (IsFenced(ex) && attempt < FencedAttempts)
@@ -115,29 +164,8 @@ internal sealed partial class ShardWriter
                 _logger.LogWarning("Shard {Shard} was written by another writer; reloading and deciding the batch again.", Shard);
                 EngineMetrics.Fenced.Add(1);
                 Forget();
-                _position = await LoadPositionAsync(ct);
+                _version = await LoadVersionAsync(ct);
             }
-        }
-    }
-
-    /// <summary>A batch that failed fails only its own commands; state is reloaded from the store, which holds
-    /// exactly what was committed.</summary>
-    private void Fail(List<EngineCommand> batch, Exception ex, CancellationToken ct)
-    {
-        _logger.LogError(ex, "Shard {Shard} batch of {Count} failed; its commands are refused and the shard reloads.", Shard, batch.Count);
-        Forget();
-        foreach (var command in batch)
-        {
-            if (command is CreditCommand or ReverseCommand or ReturnCommand)
-            {
-                // The second half of a payment is owed, not requested: nobody waits for it, so it must not be
-                // dropped. It is idempotent (it checks the payment's status), so try again shortly.
-                RetryLater(command, ct);
-                continue;
-            }
-
-            command.Done.TrySetException(ex);
-            (command as ExclusiveCommand)?.Result.TrySetException(ex);
         }
     }
 
@@ -187,21 +215,14 @@ internal sealed partial class ShardWriter
             .CountAsync(ct);
     }
 
-    private async Task<ShardPosition> LoadPositionAsync(CancellationToken ct)
+    private async Task<long> LoadVersionAsync(CancellationToken ct)
     {
         await using var connection = _store.Storage.Database.CreateConnection();
         await connection.OpenAsync(ct);
-        await using (var insert = new NpgsqlCommand($"insert into {LedgerSql.Schema}.shard_versions (shard, version) values (@shard, 0) on conflict do nothing", connection))
-        {
-            insert.Parameters.AddWithValue("shard", Shard);
-            await insert.ExecuteNonQueryAsync(ct);
-        }
-
-        await using var command = new NpgsqlCommand($"select version, token from {LedgerSql.Schema}.shard_versions where shard = @shard", connection);
+        var sql = $"insert into {LedgerSql.Schema}.shard_versions (shard, version) values (@shard, 0) on conflict do nothing; select version from {LedgerSql.Schema}.shard_versions where shard = @shard";
+        await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.AddWithValue("shard", Shard);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        return new ShardPosition(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetGuid(1));
+        return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>After a restart, finish what a crash interrupted: credits owed to our payees, reversals to our payers.</summary>

@@ -31,9 +31,8 @@ public sealed class LedgerCommit
     public LedgerCommit(LedgerTables tables) => _tables = tables;
 
     /// <summary>Refuses the whole transaction unless the shard is still at <paramref name="expected"/> (see LedgerSql.Ddl).</summary>
-    public void Fence(int shard, long expected, Guid? expectedToken, Guid token) =>
-        Add(LedgerSql.AdvanceShardPositional, Param(expected + 1), Param(expected), Param(shard), Param(token),
-            new NpgsqlParameter { Value = (object?)expectedToken ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+    public void Fence(int shard, long expected) =>
+        Add(LedgerSql.AdvanceShardPositional, Param(expected + 1), Param(expected), Param(shard));
 
     /// <summary>A stream that must not exist yet (its id is a fresh UUIDv7): an existing one fails the batch.</summary>
     public void StartStream(string id, IReadOnlyList<object> events) => Append(id, events, fresh: true);

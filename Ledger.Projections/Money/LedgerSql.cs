@@ -20,10 +20,6 @@ public static class LedgerSql
             version bigint not null);
 
         alter table {Schema}.shard_versions add column if not exists expected bigint;
-        -- Which batch wrote the version, and which one the writer expects to follow: a version number alone could be
-        -- matched by another writer's batch (the engine commits a batch behind one still in flight).
-        alter table {Schema}.shard_versions add column if not exists token uuid;
-        alter table {Schema}.shard_versions add column if not exists expected_token uuid;
 
         -- The fence: every batch sets version = expected + 1 and says which version it expected. A writer whose
         -- expectation is stale (another writer committed since it loaded) is refused, and its whole transaction with it.
@@ -31,7 +27,7 @@ public static class LedgerSql
         create or replace function {Schema}.check_shard_version() returns trigger
         language plpgsql as $fn$
         begin
-            if NEW.expected is distinct from OLD.version or NEW.expected_token is distinct from OLD.token then
+            if NEW.expected is distinct from OLD.version then
                 raise exception 'ledger shard % was written by another writer (expected version %, found %)', OLD.shard, NEW.expected, OLD.version
                     using errcode = '{FencedSqlState}';
             end if;
@@ -72,10 +68,10 @@ public static class LedgerSql
             used_at timestamptz not null);
         """;
 
-    public static readonly string AdvanceShard = $"update {Schema}.shard_versions set version = ?, expected = ?, token = ?, expected_token = ? where shard = ?";
+    public static readonly string AdvanceShard = $"update {Schema}.shard_versions set version = ?, expected = ? where shard = ?";
 
     /// <summary><see cref="AdvanceShard"/> with positional parameters, for <see cref="LedgerCommit"/>.</summary>
-    public static readonly string AdvanceShardPositional = $"update {Schema}.shard_versions set version = $1, expected = $2, token = $4, expected_token = $5 where shard = $3";
+    public static readonly string AdvanceShardPositional = $"update {Schema}.shard_versions set version = $1, expected = $2 where shard = $3";
 
     /// <summary>A whole batch's idempotency records in one statement (arrays, unnested).</summary>
     public static readonly string InsertIdempotency =

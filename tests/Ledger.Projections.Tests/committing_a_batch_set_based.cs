@@ -142,7 +142,7 @@ public class committing_a_batch_set_based(CommitFixture fixture) : IClassFixture
         }
 
         var commit = new LedgerCommit(fixture.Tables);
-        commit.Fence(77, expected: 4, expectedToken: null, token: Guid.NewGuid());
+        commit.Fence(77, expected: 4);
         commit.StartStream(id, Payment(id));
         await using (var connection = await fixture.Open())
         {
