@@ -46,16 +46,16 @@ internal sealed partial class ShardWriter
 
             var outcome = command switch
             {
-                DepositCommand d => Apply(work, MoneyDecider.Decide(Funds(work, d.Deposit.AccountId), d.Deposit), d, now),
-                WithdrawCommand w => Apply(work, MoneyDecider.Decide(Funds(work, w.Withdraw.AccountId), w.Withdraw), w, now),
-                PayCommand p => UsingQuote(work, loaded, p.Pay.QuoteId, p.Pay.PaymentId, Apply(work, WithHold(work, DecidePay(work, loaded, p.Pay), p.Pay.Purpose, now), p, now, null, loaded)),
+                DepositCommand d => Apply(work, loaded, MoneyDecider.Decide(Funds(work, d.Deposit.AccountId), d.Deposit), d, now),
+                WithdrawCommand w => Apply(work, loaded, MoneyDecider.Decide(Funds(work, w.Withdraw.AccountId), w.Withdraw), w, now),
+                PayCommand p => UsingQuote(work, loaded, p.Pay.QuoteId, p.Pay.PaymentId,
+                    Apply(work, loaded, WithHold(work, DecidePay(work, loaded, p.Pay), p.Pay.Purpose, now), p, now)),
                 ConvertCommand v => UsingQuote(work, loaded, v.Convert.QuoteId, v.Convert.ConversionId,
-                    Apply(work, MoneyDecider.Decide(Funds(work, v.Convert.AccountId), Quote(work, loaded, v.Convert.QuoteId), v.Convert), v, now)),
-                CreditCommand c => Apply(work, WithHold(work, DecideCredit(work, loaded, c.Credit),
-                    (work.Payments.GetValueOrDefault(c.Credit.PaymentId) ?? loaded.Payments.GetValueOrDefault(c.Credit.PaymentId))?.Purpose ?? MoneyDecider.Personal, now), c, now, loaded.Payments),
-                ReverseCommand r => Apply(work, DecideReverse(loaded, r.Reverse), r, now, loaded.Payments),
-                ProtectionCommand pc => Apply(work, DecideProtection(work, loaded, pc), pc, now, loaded.Payments, loaded),
-                ReturnCommand rc => Apply(work, DecideReturn(work, loaded, rc.Funds), rc, now, loaded.Payments, loaded),
+                    Apply(work, loaded, MoneyDecider.Decide(Funds(work, v.Convert.AccountId), Quote(work, loaded, v.Convert.QuoteId), v.Convert), v, now)),
+                CreditCommand c => Apply(work, loaded, DecideCredit(work, loaded, c.Credit, now), c, now),
+                ReverseCommand r => Apply(work, loaded, DecideReverse(work, loaded, r.Reverse), r, now),
+                ProtectionCommand pc => Apply(work, loaded, DecideProtection(work, loaded, pc), pc, now),
+                ReturnCommand rc => Apply(work, loaded, DecideReturn(work, loaded, rc.Funds), rc, now),
                 _ => throw new InvalidOperationException($"Unexpected command {command.GetType().Name}."),
             };
             work.Answers.Add((command, outcome));
@@ -125,8 +125,12 @@ internal sealed partial class ShardWriter
         return MoneyDecider.Decide(payer, payee, payeeLocal, _engine.Risk, pay, pay.QuoteId is { } q ? Quote(work, loaded, q) : null);
     }
 
+    /// <summary>The newest version of a document: as this batch left it, else as the store holds it.</summary>
+    private static PaymentRecord? Payment(BatchWork work, Preloaded loaded, string id) =>
+        work.Payments.GetValueOrDefault(id) ?? loaded.Payments.GetValueOrDefault(id);
+
     private static FxQuote? Quote(BatchWork work, Preloaded loaded, string id) =>
-        work.Quotes.TryGetValue(id, out var used) ? used : loaded.Quotes.GetValueOrDefault(id);
+        work.Quotes.GetValueOrDefault(id) ?? loaded.Quotes.GetValueOrDefault(id);
 
     /// <summary>A command that moved money at a quote's price used the quote up: marked in this batch, written with it.</summary>
     private static EngineOutcome UsingQuote(BatchWork work, Preloaded loaded, string? quoteId, string usedBy, EngineOutcome outcome)
@@ -139,21 +143,21 @@ internal sealed partial class ShardWriter
         return outcome;
     }
 
-    private Decision<MoneyEvent> DecideCredit(BatchWork work, Preloaded loaded, CreditPayee credit)
+    private Decision<MoneyEvent> DecideCredit(BatchWork work, Preloaded loaded, CreditPayee credit, DateTimeOffset now)
     {
         // Redelivered after a restart, or already handled: nothing to do.
-        var payment = work.Payments.GetValueOrDefault(credit.PaymentId) ?? loaded.Payments.GetValueOrDefault(credit.PaymentId);
+        var payment = Payment(work, loaded, credit.PaymentId);
         return payment?.Status == PaymentStatuses.Processing
-            ? MoneyDecider.Decide(Funds(work, credit.PayeeAccountId), credit)
+            ? WithHold(work, MoneyDecider.Decide(Funds(work, credit.PayeeAccountId), credit), payment.Purpose, now)
             : Decision<MoneyEvent>.Ok();
     }
 
-    private static Decision<MoneyEvent> DecideReverse(Preloaded loaded, ReversePayment reverse) =>
-        loaded.Payments.GetValueOrDefault(reverse.PaymentId)?.Status == PaymentStatuses.Reversing
+    private static Decision<MoneyEvent> DecideReverse(BatchWork work, Preloaded loaded, ReversePayment reverse) =>
+        Payment(work, loaded, reverse.PaymentId)?.Status == PaymentStatuses.Reversing
             ? MoneyDecider.Decide(reverse)
             : Decision<MoneyEvent>.Ok();
 
-    private EngineOutcome Apply(BatchWork work, Decision<MoneyEvent> decision, EngineCommand command, DateTimeOffset now, Dictionary<string, PaymentRecord>? known = null, Preloaded? loaded = null)
+    private EngineOutcome Apply(BatchWork work, Preloaded loaded, Decision<MoneyEvent> decision, EngineCommand command, DateTimeOffset now)
     {
         if (decision.Error is { } error)
         {
@@ -229,7 +233,7 @@ internal sealed partial class ShardWriter
                     PayeeShard = _engine.ShardOf(pay.Pay.PayeeAccountId),
                     PayerOwner = Funds(work, pay.Pay.PayerAccountId)!.Owner,
                     PayeeOwner = (_engine.ShardOf(pay.Pay.PayeeAccountId) == Shard ? Funds(work, pay.Pay.PayeeAccountId)?.Owner : null)
-                        ?? loaded?.Payees.GetValueOrDefault(pay.Pay.PayeeAccountId)?.Owner ?? string.Empty,
+                        ?? loaded.Payees.GetValueOrDefault(pay.Pay.PayeeAccountId)?.Owner ?? string.Empty,
                 };
                 foreach (var e in decision.Events)
                 {
@@ -249,13 +253,13 @@ internal sealed partial class ShardWriter
 
             case ProtectionCommand pc:
             {
-                outcome = ApplyProtection(work, decision, pc, now, known!, loaded!);
+                outcome = ApplyProtection(work, loaded, decision, pc, now);
                 break;
             }
 
             case ReturnCommand rc:
             {
-                var pending = work.Returns.GetValueOrDefault(rc.Funds.StreamId) ?? loaded!.Returns[rc.Funds.StreamId];
+                var pending = work.Returns.GetValueOrDefault(rc.Funds.StreamId) ?? loaded.Returns[rc.Funds.StreamId];
                 pending.Done = true;
                 work.Returns[pending.Id] = pending;
                 AppendExisting(work, rc.Funds.StreamId, decision.Events);
@@ -267,7 +271,7 @@ internal sealed partial class ShardWriter
             {
                 // Credit or reverse: the next chapter of a payment another shard started.
                 var paymentId = command is CreditCommand c ? c.Credit.PaymentId : ((ReverseCommand)command).Reverse.PaymentId;
-                var record = work.Payments.GetValueOrDefault(paymentId) ?? known![paymentId];
+                var record = Payment(work, loaded, paymentId)!;
                 foreach (var e in decision.Events)
                 {
                     PaymentRecords.Apply(record, e);

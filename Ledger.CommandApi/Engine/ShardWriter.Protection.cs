@@ -13,10 +13,10 @@ internal sealed partial class ShardWriter
 {
     private Decision<MoneyEvent> DecideProtection(BatchWork work, Preloaded loaded, ProtectionCommand command)
     {
-        var record = work.Payments.GetValueOrDefault(command.PaymentId) ?? loaded.Payments.GetValueOrDefault(command.PaymentId);
+        var record = Payment(work, loaded, command.PaymentId);
         // The API routed by the record it read; a record that names other accounts is not this payment.
         var facts = record is not null && record.PayeeAccountId == command.PayeeAccountId && record.PayerAccountId == command.PayerAccountId
-            ? DisputeRecords.Facts(record)
+            ? PaymentRecords.Facts(record)
             : null;
         var payee = Funds(work, command.PayeeAccountId);
         return command switch
@@ -79,10 +79,9 @@ internal sealed partial class ShardWriter
 
     /// <summary>A refund (new stream), a dispute opened (new stream) or resolved (its stream): the payment's and the
     /// dispute's records, and — when the payer lives in another shard — the money's way back through transit.</summary>
-    private EngineOutcome ApplyProtection(BatchWork work, Decision<MoneyEvent> decision, ProtectionCommand command, DateTimeOffset now,
-        Dictionary<string, PaymentRecord> known, Preloaded loaded)
+    private EngineOutcome ApplyProtection(BatchWork work, Preloaded loaded, Decision<MoneyEvent> decision, ProtectionCommand command, DateTimeOffset now)
     {
-        var payment = work.Payments.GetValueOrDefault(command.PaymentId) ?? known[command.PaymentId];
+        var payment = Payment(work, loaded, command.PaymentId)!;
         foreach (var e in decision.Events)
         {
             PaymentRecords.Apply(payment, e);

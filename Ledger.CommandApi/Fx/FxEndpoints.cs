@@ -100,7 +100,7 @@ public static class FxEndpoints
             return bad;
         }
 
-        if (table.Mid(baseCurrency, baseCurrency == table.Base ? table.Currencies.First(c => c != table.Base) : table.Base) is null)
+        if (!table.Currencies.Contains(baseCurrency))
         {
             return Problems.Create(StatusCodes.Status422UnprocessableEntity, ErrorCodes.CurrencyNotSupported, "No rates for this base.", $"There are no rates for {baseCurrency}.");
         }

@@ -356,7 +356,7 @@ public static class MoneyEndpoints
     private static string? AccountRulesUsername(string raw) =>
         Domain.Accounts.AccountRules.ValidateUsername(raw, out var normalized) is null ? normalized : null;
 
-    private static Money ParseAmount(AmountRequest? amount, string field, Dictionary<string, string[]> errors)
+    internal static Money ParseAmount(AmountRequest? amount, string field, Dictionary<string, string[]> errors)
     {
         if (amount is null)
         {

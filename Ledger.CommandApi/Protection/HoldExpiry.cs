@@ -42,7 +42,7 @@ public sealed class HoldExpiry(LedgerEngine engine, IDocumentStore store, TimePr
         List<PaymentRecord> due;
         await using (var session = store.QuerySession())
         {
-            due = [.. await session.Query<PaymentRecord>().Where(p => p.Hold == "held" && p.HeldUntil <= now).Take(1_000).ToListAsync(ct)];
+            due = [.. await session.Query<PaymentRecord>().Where(p => p.Hold == PaymentHolds.Held && p.HeldUntil <= now).Take(1_000).ToListAsync(ct)];
         }
 
         var outcomes = await Task.WhenAll(due.Select(p => engine.SubmitAsync(

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using Ledger.CommandApi.Engine;
 using Ledger.CommandApi.Payments;
 using Ledger.Domain.Common;
-using Ledger.Domain.Money;
 using Ledger.Domain.Protection;
 using Ledger.Projections.Money;
 using Ledger.Projections.Store;
@@ -92,21 +91,15 @@ public static class ProtectionEndpoints
 
         var errors = new Dictionary<string, string[]>();
         long? amount = null;
-        if (body.Amount is { } requested)
+        if (body.Amount is not null)
         {
-            var problem = Amounts.TryParse(requested.Amount, requested.Currency, out var money);
-            if (problem != Amounts.Problem.None)
-            {
-                errors[problem is Amounts.Problem.UnknownCurrency or Amounts.Problem.UnsupportedCurrency ? "amount.currency" : "amount.amount"] = [Amounts.Describe(problem)];
-            }
-            else if (money.Currency != payment.SettledCurrency)
+            var money = MoneyEndpoints.ParseAmount(body.Amount, "amount", errors);
+            if (errors.Count == 0 && money.Currency != payment.SettledCurrency)
             {
                 errors["amount.currency"] = [$"must be {payment.SettledCurrency}, the currency the payee received"];
             }
-            else
-            {
-                amount = money.Minor;
-            }
+
+            amount = money.Minor;
         }
 
         if (body.Reason?.Trim() is not { Length: > 0 and <= 500 })

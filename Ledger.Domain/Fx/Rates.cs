@@ -109,17 +109,8 @@ public static class FxPricing
     private static long Buys(long sell, decimal mid, decimal scale, decimal spread) => (long)decimal.Floor((sell - Fee(sell, spread)) * mid * scale);
 
     /// <summary>Minor units of the buy currency per (mid × minor unit of the sell currency): 10^(buy − sell digits).</summary>
-    private static decimal Scale(string sell, string buy)
-    {
-        var digits = Money.Currencies.Get(buy).MinorUnits - Money.Currencies.Get(sell).MinorUnits;
-        var scale = 1m;
-        for (var i = 0; i < Math.Abs(digits); i++)
-        {
-            scale *= 10m;
-        }
-
-        return digits >= 0 ? scale : 1m / scale;
-    }
+    private static decimal Scale(string sell, string buy) =>
+        (decimal)Money.Currencies.Get(buy).Factor / Money.Currencies.Get(sell).Factor;
 
     private static decimal CustomerRate(decimal mid, decimal spread) =>
         decimal.Round(mid * (1m - spread), RateTable.RateDecimals, MidpointRounding.ToZero);

@@ -12,7 +12,6 @@ public sealed record PaymentFacts(
     string PayerAccountId,
     string PayeeAccountId,
     string PayerOwner,
-    string PayeeOwner,
     string Purpose,
     string Status,
     long Amount,

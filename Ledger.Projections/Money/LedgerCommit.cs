@@ -99,12 +99,12 @@ public sealed class LedgerCommit
                 new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb, Value = _eventBodies.ToArray() });
         }
 
+        await using var batch = _batch;
         await using var tx = await connection.BeginTransactionAsync(ct);
-        _batch.Connection = connection;
-        _batch.Transaction = tx;
-        await _batch.ExecuteNonQueryAsync(ct);
+        batch.Connection = connection;
+        batch.Transaction = tx;
+        await batch.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
-        await _batch.DisposeAsync();
     }
 
     private void Add(string sql, params NpgsqlParameter[] parameters)

@@ -120,6 +120,13 @@ public sealed class TransactionRecord
     public DateTimeOffset CreatedAt { get; set; }
 }
 
+/// <summary>The values of <see cref="PaymentRecord.Hold"/>.</summary>
+public static class PaymentHolds
+{
+    public const string Held = "held";
+    public const string Released = "released";
+}
+
 /// <summary>A dispute (SPEC "Buyer and seller protection"), written only by the payee's shard writer.</summary>
 public sealed class DisputeRecord
 {

@@ -5,6 +5,14 @@ namespace Ledger.Projections.Money;
 /// <summary>How each payment event changes the payment's record. One definition, used by the engine and by replay.</summary>
 public static class PaymentRecords
 {
+    /// <summary>What buyer and seller protection decide on.</summary>
+    public static Ledger.Domain.Protection.PaymentFacts Facts(PaymentRecord p) =>
+        new(p.Id, p.PayerAccountId, p.PayeeAccountId, p.PayerOwner, p.Purpose, p.Status, p.Amount, p.Currency,
+            p.SettledAmount, p.SettledCurrency, p.CompletedAt, p.Refunded, p.OpenDisputeId, p.RiskScoreBasisPoints)
+        {
+            Held = p.Hold == PaymentHolds.Held,
+        };
+
     /// <summary>The conversion a cross-currency payment was priced at, as its record holds it (for reversals).</summary>
     public static Ledger.Domain.Fx.FxPrice? Conversion(PaymentRecord p) =>
         p.FxRate is { } rate
@@ -71,11 +79,11 @@ public static class PaymentRecords
                 p.OpenDisputeId = o.DisputeId;
                 break;
             case Ledger.Domain.Protection.PaymentFundsHeld h:
-                p.Hold = "held";
+                p.Hold = PaymentHolds.Held;
                 p.HeldUntil = h.HeldUntil;
                 break;
             case Ledger.Domain.Protection.PaymentHoldReleased:
-                p.Hold = "released";
+                p.Hold = PaymentHolds.Released;
                 break;
             case Ledger.Domain.Protection.DisputeResolved d:
                 p.OpenDisputeId = null;
@@ -123,11 +131,4 @@ public static class DisputeRecords
 
     public static Ledger.Domain.Protection.DisputeFacts Facts(DisputeRecord d) =>
         new(d.Id, d.PaymentId, d.Status, d.Reason, d.FromPayee, d.FromReserve, d.Currency);
-
-    public static Ledger.Domain.Protection.PaymentFacts Facts(PaymentRecord p) =>
-        new(p.Id, p.PayerAccountId, p.PayeeAccountId, p.PayerOwner, p.PayeeOwner, p.Purpose, p.Status, p.Amount, p.Currency,
-            p.SettledAmount, p.SettledCurrency, p.CompletedAt, p.Refunded, p.OpenDisputeId, p.RiskScoreBasisPoints)
-        {
-            Held = p.Hold == "held",
-        };
 }

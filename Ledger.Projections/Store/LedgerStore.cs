@@ -85,7 +85,7 @@ public static class LedgerStore
             // The risk-hold expiry job looks for held payments every minute: a partial index keeps that a look-up of
             // the few held ones instead of a scan of every payment (measured: a scan every minute showed as ~150 ms
             // stalls in the mixed bench once 200,000 payments existed).
-            .Index(x => x.HeldUntil, idx => idx.Predicate = "data ->> 'hold' = 'held'");
+            .Index(x => x.HeldUntil, idx => idx.Predicate = $"data ->> 'hold' = '{PaymentHolds.Held}'");
         opts.Schema.For<TransactionRecord>().Identity(x => x.Id);
         opts.Schema.For<Ledger.Domain.Fx.FxQuote>().Identity(x => x.Id);
         opts.Schema.For<DisputeRecord>().Identity(x => x.Id)

@@ -14,21 +14,9 @@ public static class MoneyFixtures
     {
         var path = Path.Combine(Path.GetTempPath(), $"ledger-rates-{Guid.NewGuid():N}.xml");
         var day = DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-        File.WriteAllText(path, $$"""
-            <?xml version="1.0" encoding="UTF-8"?>
-            <gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01" xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref">
-              <gesmes:subject>Reference rates</gesmes:subject>
-              <gesmes:Sender><gesmes:name>European Central Bank</gesmes:name></gesmes:Sender>
-              <Cube>
-                <Cube time="{{day}}">
-                  <Cube currency="USD" rate="1.08"/>
-                  <Cube currency="JPY" rate="162.00"/>
-                  <Cube currency="KWD" rate="0.33"/>
-                  <Cube currency="CHF" rate="0.95"/>
-                </Cube>
-              </Cube>
-            </gesmes:Envelope>
-            """);
+        File.WriteAllText(path, Fx.FxFixtures.Daily(
+            "<Cube currency='USD' rate='1.08'/><Cube currency='JPY' rate='162.00'/><Cube currency='KWD' rate='0.33'/><Cube currency='CHF' rate='0.95'/>",
+            day));
         return [new("Fx:Provider", "file"), new("Fx:RatesFile", path), new("Fx:Spread", spread), new("Fx:MaxRateAge", maxRateAge)];
     }
 
@@ -64,6 +52,19 @@ public static class MoneyFixtures
         var (id, _) = await AccountFixtures.CreateAsync(client);
         await DepositAsync(client, id, amount, currency);
         return id;
+    }
+
+    /// <summary>Polls <paramref name="read"/> until it answers <paramref name="expected"/> (money crossing shards
+    /// settles after the answer), failing after 10 s.</summary>
+    public static async Task EventuallyAsync(Func<Task<string>> read, string expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        string actual;
+        while ((actual = await read()) != expected)
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, $"expected {expected}, still {actual}");
+            await Task.Delay(20);
+        }
     }
 
     public static async Task<JsonElement> BalanceAsync(LedgerClient client, string accountId, string currency = "USD")

@@ -35,12 +35,7 @@ public class holding_payments_to_new_payees(hold_hosts hosts) : IClassFixture<ho
         foreach (var payee in new[] { sameShard, otherShard })
         {
             var payment = await PurchaseAsync(alice, payer, payee, "20.00");
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while ((await BalanceAsync(bob, payee)).GetProperty("held").GetString() != "20.00")
-            {
-                DateTime.UtcNow.Should().BeBefore(deadline);
-                await Task.Delay(20);
-            }
+            await EventuallyAsync(async () => (await BalanceAsync(bob, payee)).GetProperty("held").GetString()!, "20.00");
 
             (await AvailableAsync(bob, payee)).Should().Be("0.00");
             (await (await bob.PostWithKeyAsync($"/v1/payments/{payment}/refunds", new { reason = "x" })).ProblemCodeAsync()).Should().Be("payment_held");

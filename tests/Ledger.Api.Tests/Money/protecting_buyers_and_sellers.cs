@@ -29,18 +29,6 @@ public class protecting_buyers_and_sellers(protection_hosts hosts) : IClassFixtu
     private static async Task<string> StatusAsync(LedgerClient client, string payment) =>
         (await (await client.GetAsync($"/v1/payments/{payment}")).JsonAsync()).GetProperty("status").GetString()!;
 
-    /// <summary>Balances settle through transit when the payer is in another shard: poll with a deadline.</summary>
-    private static async Task EventuallyAsync(Func<Task<string>> read, string expected)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        string actual;
-        while ((actual = await read()) != expected)
-        {
-            DateTime.UtcNow.Should().BeBefore(deadline, $"expected {expected}, still {actual}");
-            await Task.Delay(20);
-        }
-    }
-
     [Fact]
     public async Task a_full_refund_returns_everything_once_in_and_across_shards()
     {

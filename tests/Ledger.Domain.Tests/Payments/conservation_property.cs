@@ -441,12 +441,7 @@ public class conservation_property
         /// <summary>Rounding never gives value away: the buy amount is at most the net sell amount at the mid rate.</summary>
         private static void CheckRounding(FxPrice price)
         {
-            var digits = Money.Currencies.Get(price.BuyAmount.Currency).MinorUnits - Money.Currencies.Get(price.SellAmount.Currency).MinorUnits;
-            var worth = price.NetSell * price.MidRate;
-            for (var i = 0; i < Math.Abs(digits); i++)
-            {
-                worth = digits > 0 ? worth * 10 : worth / 10;
-            }
+            var worth = price.NetSell * price.MidRate * Money.Currencies.Get(price.BuyAmount.Currency).Factor / Money.Currencies.Get(price.SellAmount.Currency).Factor;
 
             Require(price.BuyAmount.Minor <= worth, () => $"rounding gives no value away: {price.BuyAmount} for {price.NetSell} at {price.MidRate}");
             Require(price.Fee >= 0 && price.Fee <= price.SellAmount.Minor, "the fee is part of the sell amount");

@@ -26,7 +26,7 @@ public static class ProtectionSpec
 
     /// <summary>A completed purchase of 100.00 USD from Alice to Bob, scored low by risk (10%).</summary>
     public static PaymentFacts Purchase(long amount = 10_000) =>
-        new(PaymentId, AliceAccount, BobAccount, "alice", "bob", MoneyDecider.Purchase, ProtectionDecider.Completed,
+        new(PaymentId, AliceAccount, BobAccount, "alice", MoneyDecider.Purchase, ProtectionDecider.Completed,
             amount, "USD", amount, "USD", CompletedAt, 0, null, 1_000);
 
     /// <summary>Alice paid 100.00 USD; Bob received 14,925 JPY (at 149.25, the spread already taken).</summary>
