@@ -1,5 +1,6 @@
 using Ledger.CommandApi.Accounts;
 using Ledger.CommandApi.Engine;
+using Ledger.CommandApi.Fraud;
 using Ledger.CommandApi.Fx;
 using Ledger.CommandApi.Protection;
 using Ledger.Domain.Protection;
@@ -15,8 +16,10 @@ services.AddSingleton(_ => PiiProtector.FromBase64(builder.Configuration["Pii:Ma
 services.AddSingleton(builder.Configuration.GetSection("Engine").Get<EngineOptions>() ?? new EngineOptions());
 services.AddSingleton<IRiskAssessor>(new RulesRiskAssessor(RiskSettings.Read(builder.Configuration)));
 services.AddSingleton<PaymentWaiters>();
+services.AddSingleton(VerdictOptions.Read(builder.Configuration));
 services.AddSingleton<LedgerEngine>();
 services.AddHostedService(sp => sp.GetRequiredService<LedgerEngine>());
+services.AddHostedService<VerdictDeadlineSweeper>();
 services.AddHostedService<IdempotencyPurge>();
 services.AddSingleton<IdempotencyGate>();
 services.AddFxRates(builder.Configuration);
@@ -41,6 +44,7 @@ app.MapAccountCommands();
 app.MapMoneyCommands();
 app.MapFx();
 app.MapProtection();
+app.MapFraud();
 app.Run();
 
 /// <summary>Entry point, public for WebApplicationFactory.</summary>

@@ -1,14 +1,27 @@
-using Ledger.Projections.Store;
+using JasperFx.Events.Daemon;
+using Ledger.FraudPipeline;
+using Ledger.FraudPipeline.Features;
+using Ledger.FraudPipeline.Kafka;
+using Ledger.ServiceDefaults;
 
-// The fraud pipeline's real work (bridge, features, model, verdicts) lands with its own issue; until then this host
-// only owns its port and reports whether it can reach the event store it will read from.
+// The fraud pipeline (DESIGN steps 3–5): the Kafka bridge (event store -> Kafka), and the scoring consumer
+// (Kafka -> features -> score -> analysis, alerts -> verdict to the ledger).
 var builder = WebApplication.CreateBuilder(args);
-var connectionString = builder.Configuration.GetConnectionString("Ledger")
-    ?? throw new InvalidOperationException("ConnectionStrings:Ledger is not configured.");
-builder.Services.AddLedgerStore(connectionString);
-builder.Services.AddHealthChecks();
+builder.AddLedgerDefaults("FraudPipeline",
+    store: opts =>
+    {
+        // Feature documents: written only by this pipeline, from the stream; optimistic concurrency makes two
+        // pipeline processes updating one account redo a batch instead of losing an update.
+        opts.Schema.For<AccountFeatures>().Identity(x => x.Id).UseOptimisticConcurrency(true);
+    },
+    marten: m => m
+        .AddSubscriptionWithServices<KafkaBridge>(ServiceLifetime.Singleton)
+        .AddAsyncDaemon(DaemonMode.HotCold));
+builder.Services.AddFraudPipeline(builder.Configuration);
 
 var app = builder.Build();
-app.MapHealthChecks("/health/live");
-app.MapHealthChecks("/health/ready");
+app.UseLedgerDefaults();
 app.Run();
+
+/// <summary>Entry point, public for WebApplicationFactory.</summary>
+public partial class Program;

@@ -14,7 +14,13 @@ app.MapGet("/health/ready", async (IHttpClientFactory factory, CancellationToken
     var client = factory.CreateClient();
     client.Timeout = TimeSpan.FromSeconds(5);
     var results = new Dictionary<string, string>();
-    foreach (var (name, baseUrl) in new[] { ("commandApi", command), ("queryApi", query) })
+    var services = new List<(string, string)> { ("commandApi", command), ("queryApi", query) };
+    if (builder.Configuration["Gateway:FraudPipeline"] is { Length: > 0 } fraud)
+    {
+        services.Add(("fraudPipeline", fraud)); // serves no public route, but payments wait on it
+    }
+
+    foreach (var (name, baseUrl) in services)
     {
         try
         {
@@ -72,6 +78,20 @@ public sealed class GatewayRoutes
             ClusterId = "query",
             Order = 1,
             Match = new RouteMatch { Path = "/v1/disputes/{**rest}", Methods = ["GET", "HEAD"] },
+        },
+        new RouteConfig
+        {
+            RouteId = "query-fraud-analyses",
+            ClusterId = "query",
+            Order = 1,
+            Match = new RouteMatch { Path = "/v1/fraud/analyses", Methods = ["GET", "HEAD"] },
+        },
+        new RouteConfig
+        {
+            RouteId = "query-alerts",
+            ClusterId = "query",
+            Order = 1,
+            Match = new RouteMatch { Path = "/v1/alerts", Methods = ["GET", "HEAD"] },
         },
         new RouteConfig
         {

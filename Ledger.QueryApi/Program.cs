@@ -1,5 +1,6 @@
 using Ledger.Projections.Privacy;
 using Ledger.QueryApi.Accounts;
+using Ledger.QueryApi.Fraud;
 using Ledger.QueryApi.Money;
 using Ledger.ServiceDefaults;
 
@@ -14,6 +15,7 @@ app.UseLedgerDefaults();
 app.MapAccountQueries();
 app.MapMoneyQueries();
 app.MapDisputeQueries();
+app.MapFraudQueries();
 app.Run();
 
 /// <summary>Entry point, public for WebApplicationFactory.</summary>

@@ -21,7 +21,8 @@ namespace Ledger.ServiceDefaults;
 /// <see cref="UseLedgerDefaults"/> and map their own feature endpoints.</summary>
 public static class HostingDefaults
 {
-    public static WebApplicationBuilder AddLedgerDefaults(this WebApplicationBuilder builder, string serviceName)
+    public static WebApplicationBuilder AddLedgerDefaults(this WebApplicationBuilder builder, string serviceName,
+        Action<Marten.StoreOptions>? store = null, Action<Marten.MartenServiceCollectionExtensions.MartenConfigurationExpression>? marten = null)
     {
         var services = builder.Services;
         var configuration = builder.Configuration;
@@ -43,7 +44,7 @@ public static class HostingDefaults
 
         var connectionString = configuration.GetConnectionString("Ledger")
             ?? throw new InvalidOperationException("ConnectionStrings:Ledger is not configured.");
-        services.AddLedgerStore(connectionString);
+        services.AddLedgerStore(connectionString, store, marten);
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
 
         services.AddLedgerOpenApi(serviceName);

@@ -95,6 +95,27 @@ public sealed class ReturnCommand(Domain.Protection.ReturnFunds funds) : EngineC
     public override string RoutingAccount => Funds.AccountId;
 }
 
+/// <summary>
+/// The risk verdict on a payment waiting for one, to the payer's shard: the fraud pipeline's decision, or — when
+/// <see cref="Decision"/> is null — "the deadline passed, let the rules decide now". Applied only to a payment still
+/// pending its decision, so redelivered and late verdicts change nothing.
+/// </summary>
+public sealed class VerdictCommand(string paymentId, string payerAccountId, RiskDecision? decision) : EngineCommand
+{
+    public string PaymentId { get; } = paymentId;
+    public string PayerAccountId { get; } = payerAccountId;
+    public RiskDecision? Decision { get; } = decision;
+    public override string RoutingAccount => PayerAccountId;
+}
+
+/// <summary>Support's review of a payment in review, to the payer's shard (where its reserve is).</summary>
+public sealed class ReviewCommand(string payerAccountId, ReviewPayment review) : EngineCommand
+{
+    public string PayerAccountId { get; } = payerAccountId;
+    public ReviewPayment Review { get; } = review;
+    public override string RoutingAccount => PayerAccountId;
+}
+
 public sealed class ReverseCommand(ReversePayment reverse) : EngineCommand
 {
     public ReversePayment Reverse { get; } = reverse;

@@ -25,6 +25,42 @@ public sealed class EngineOptions
 }
 
 /// <summary>
+/// Section <c>Risk</c> (with the rules' limits, see RiskSettings): who decides payment risk. <c>Decider</c> =
+/// <c>pipeline</c> (default; the fraud pipeline's verdict, SPEC "Fraud") or <c>rules</c> (the synchronous rules
+/// checker decides in the same batch as the reserve — what issue 3 shipped, kept for hosts without a pipeline and for
+/// tests about money rather than fraud). <c>VerdictDeadline</c>: how long a payment waits for the pipeline's verdict
+/// before the rules decide it (default 2 s).
+/// </summary>
+public sealed class VerdictOptions
+{
+    public const string Pipeline = "pipeline";
+    public const string Rules = "rules";
+
+    public string Decider { get; set; } = Pipeline;
+    public TimeSpan Deadline { get; set; } = TimeSpan.FromSeconds(2);
+
+    public static VerdictOptions Read(IConfiguration configuration)
+    {
+        var options = new VerdictOptions
+        {
+            Decider = configuration["Risk:Decider"] ?? Pipeline,
+            Deadline = configuration.GetValue<TimeSpan?>("Risk:VerdictDeadline") ?? TimeSpan.FromSeconds(2),
+        };
+        if (options.Decider is not (Pipeline or Rules))
+        {
+            throw new InvalidOperationException($"Risk:Decider must be '{Pipeline}' or '{Rules}' (got '{options.Decider}').");
+        }
+
+        if (options.Deadline <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException("Risk:VerdictDeadline must be positive.");
+        }
+
+        return options;
+    }
+}
+
+/// <summary>
 /// The ledger engine: routes each command to the single writer of its account's shard and hands cross-shard
 /// follow-ups (credits, reversals) from one writer to another after the first has committed.
 /// </summary>
@@ -37,7 +73,7 @@ public sealed class LedgerEngine : IHostedService, IAsyncDisposable
     private CancellationTokenSource _stopping = new();
 
     public LedgerEngine(IDocumentStore store, EngineOptions options, IRiskAssessor risk, TimeProvider clock, PaymentWaiters waiters, ILogger<LedgerEngine> logger,
-        Domain.Protection.ProtectionPolicy? protection = null)
+        Domain.Protection.ProtectionPolicy? protection = null, VerdictOptions? verdicts = null)
     {
         if (options.Shards < 1 || options.MaxBatch < 1)
         {
@@ -52,6 +88,8 @@ public sealed class LedgerEngine : IHostedService, IAsyncDisposable
         _logger = logger;
         Tables = new LedgerTables(store);
         Protection = protection ?? Domain.Protection.ProtectionPolicy.Default;
+        Verdicts = verdicts ?? new VerdictOptions { Decider = VerdictOptions.Rules };
+        Deadlines = new VerdictDeadlines(Verdicts.Deadline);
     }
 
     public EngineOptions Options { get; }
@@ -60,6 +98,13 @@ public sealed class LedgerEngine : IHostedService, IAsyncDisposable
     public PaymentWaiters Waiters { get; }
     public LedgerTables Tables { get; }
     public Domain.Protection.ProtectionPolicy Protection { get; }
+    public VerdictOptions Verdicts { get; }
+
+    /// <summary>True when payments wait at their reserve for the fraud pipeline's verdict.</summary>
+    public bool PipelineDecides => Verdicts.Decider == VerdictOptions.Pipeline;
+
+    /// <summary>Payments waiting for a verdict, by deadline (see <see cref="VerdictDeadlineSweeper"/>).</summary>
+    public VerdictDeadlines Deadlines { get; }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

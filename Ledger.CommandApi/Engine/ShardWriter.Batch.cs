@@ -54,6 +54,8 @@ internal sealed partial class ShardWriter
                     Apply(work, loaded, MoneyDecider.Decide(Funds(work, v.Convert.AccountId), Quote(work, loaded, v.Convert.QuoteId), v.Convert), v, now)),
                 CreditCommand c => Apply(work, loaded, DecideCredit(work, loaded, c.Credit, now), c, now),
                 ReverseCommand r => Apply(work, loaded, DecideReverse(work, loaded, r.Reverse), r, now),
+                VerdictCommand v => Apply(work, loaded, DecideVerdict(work, loaded, v, now), v, now),
+                ReviewCommand rv => Apply(work, loaded, DecideReview(work, loaded, rv.Review, now), rv, now),
                 ProtectionCommand pc => Apply(work, loaded, DecideProtection(work, loaded, pc), pc, now),
                 ReturnCommand rc => Apply(work, loaded, DecideReturn(work, loaded, rc.Funds), rc, now),
                 _ => throw new InvalidOperationException($"Unexpected command {command.GetType().Name}."),
@@ -86,9 +88,16 @@ internal sealed partial class ShardWriter
             command.Done.TrySetResult(outcome);
         }
 
-        foreach (var payment in work.Payments.Values.Where(p => PaymentStatuses.IsFinal(p.Status) || p.Status == PaymentStatuses.InReview))
+        foreach (var payment in work.Payments.Values)
         {
-            _engine.Waiters.Notify(payment);
+            if (PaymentStatuses.IsFinal(payment.Status) || payment.Status == PaymentStatuses.InReview)
+            {
+                _engine.Waiters.Notify(payment);
+            }
+            else if (payment.Status == PaymentStatuses.Pending && payment.PayerShard == Shard)
+            {
+                _engine.Deadlines.Watch(payment.Id, payment.PayerAccountId, payment.CreatedAt);
+            }
         }
 
         foreach (var followUp in work.FollowUps)
@@ -122,7 +131,57 @@ internal sealed partial class ShardWriter
         var payee = payeeLocal is not null
             ? new PayeeSnapshot(payeeLocal.Id, payeeLocal.Status)
             : loaded.Payees.TryGetValue(pay.PayeeAccountId, out var remote) && !remote.PersonalDataErased ? new PayeeSnapshot(remote.Id, remote.Status) : null;
-        return MoneyDecider.Decide(payer, payee, payeeLocal, _engine.Risk, pay, pay.QuoteId is { } q ? Quote(work, loaded, q) : null);
+        return MoneyDecider.Decide(payer, payee, payeeLocal, _engine.PipelineDecides ? null : _engine.Risk, pay, pay.QuoteId is { } q ? Quote(work, loaded, q) : null);
+    }
+
+    /// <summary>A payment as a verdict or review sees it; null when the store has no such payment or it is not ours.</summary>
+    private ReservedPayment? Reserved(PaymentRecord? p) =>
+        p is null || p.PayerShard != Shard
+            ? null
+            : new ReservedPayment(p.Id, p.PayerAccountId, p.PayeeAccountId, new(p.Amount, p.Currency), PaymentRecords.Conversion(p),
+                p.Status switch
+                {
+                    PaymentStatuses.Pending => PaymentStatus.Pending,
+                    PaymentStatuses.InReview => PaymentStatus.InReview,
+                    _ => PaymentStatus.Decided,
+                });
+
+    private Decision<MoneyEvent> DecideVerdict(BatchWork work, Preloaded loaded, VerdictCommand v, DateTimeOffset now)
+    {
+        var record = Payment(work, loaded, v.PaymentId);
+        if (Reserved(record) is not { } payment || payment.PayerAccountId != v.PayerAccountId)
+        {
+            return DomainError.NotFound("No such payment.");
+        }
+
+        if (payment.Status != PaymentStatus.Pending)
+        {
+            return Decision<MoneyEvent>.Ok(); // decided already: a redelivered or late verdict changes nothing
+        }
+
+        var decision = v.Decision ?? Fallback(work, payment, now);
+        var payeeLocal = _engine.ShardOf(payment.PayeeAccountId) == Shard;
+        return WithHold(work, MoneyDecider.Decide(payment, payeeLocal, payeeLocal ? Funds(work, payment.PayeeAccountId) : null, decision, now), record!.Purpose, now);
+    }
+
+    /// <summary>No verdict came in time (Risk:VerdictDeadline): the synchronous rules decide, and say so.</summary>
+    private RiskDecision Fallback(BatchWork work, ReservedPayment payment, DateTimeOffset now)
+    {
+        var payer = Funds(work, payment.PayerAccountId)!;
+        var rules = _engine.Risk.Assess(payer, new PayeeSnapshot(payment.PayeeAccountId, Domain.Accounts.AccountStatus.Active), payment.Amount, now);
+        return rules with
+        {
+            Reasons = [$"no fraud verdict within {_engine.Verdicts.Deadline.TotalSeconds:0.###} s: the rules decided", .. rules.Reasons],
+            Source = "rules-fallback",
+        };
+    }
+
+    private Decision<MoneyEvent> DecideReview(BatchWork work, Preloaded loaded, ReviewPayment review, DateTimeOffset now)
+    {
+        var record = Payment(work, loaded, review.PaymentId);
+        var payment = Reserved(record);
+        var payeeLocal = payment is not null && _engine.ShardOf(payment.PayeeAccountId) == Shard;
+        return WithHold(work, MoneyDecider.Decide(payment, payeeLocal, payeeLocal ? Funds(work, payment!.PayeeAccountId) : null, review), record?.Purpose ?? string.Empty, now);
     }
 
     /// <summary>The newest version of a document: as this batch left it, else as the store holds it.</summary>
@@ -269,8 +328,14 @@ internal sealed partial class ShardWriter
 
             default:
             {
-                // Credit or reverse: the next chapter of a payment another shard started.
-                var paymentId = command is CreditCommand c ? c.Credit.PaymentId : ((ReverseCommand)command).Reverse.PaymentId;
+                // Credit, reverse, verdict or review: the next chapter of a payment already started.
+                var paymentId = command switch
+                {
+                    CreditCommand c => c.Credit.PaymentId,
+                    VerdictCommand v => v.PaymentId,
+                    ReviewCommand rv => rv.Review.PaymentId,
+                    _ => ((ReverseCommand)command).Reverse.PaymentId,
+                };
                 var record = Payment(work, loaded, paymentId)!;
                 foreach (var e in decision.Events)
                 {
@@ -284,13 +349,20 @@ internal sealed partial class ShardWriter
                 }
 
                 stream.AddRange(decision.Events);
+                if (decision.Events.OfType<PaymentSentToPayee>().Any())
+                {
+                    work.FollowUps.Add(new CreditCommand(new CreditPayee(record.Id, record.PayeeAccountId, new(record.SettledAmount, record.SettledCurrency), now)));
+                }
+
                 if (decision.Events.OfType<PaymentCreditRefused>().Any())
                 {
                     work.FollowUps.Add(new ReverseCommand(new ReversePayment(paymentId, record.PayerAccountId, new(record.Amount, record.Currency), "the payee account is not active", now,
                         PaymentRecords.Conversion(record))));
                 }
 
-                outcome = new EngineOutcome(null, 200, null, string.Empty, record);
+                outcome = command is VerdictCommand or ReviewCommand
+                    ? new EngineOutcome(null, 200, null, JsonSerializer.Serialize(MoneyViews.Render(record), Json), record)
+                    : new EngineOutcome(null, 200, null, string.Empty, record);
                 break;
             }
         }

@@ -62,6 +62,8 @@ internal sealed partial class ShardWriter
                 case ReturnCommand rc: local.Add(rc.Funds.AccountId); returns.Add(rc.Funds.StreamId); break;
                 case CreditCommand c: local.Add(c.Credit.PayeeAccountId); payments.Add(c.Credit.PaymentId); break;
                 case ReverseCommand r: local.Add(r.Reverse.PayerAccountId); payments.Add(r.Reverse.PaymentId); break;
+                case VerdictCommand v: local.Add(v.PayerAccountId); payments.Add(v.PaymentId); break;
+                case ReviewCommand rv: local.Add(rv.PayerAccountId); payments.Add(rv.Review.PaymentId); break;
             }
         }
 

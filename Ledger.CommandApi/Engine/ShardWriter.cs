@@ -241,6 +241,13 @@ internal sealed partial class ShardWriter
             Enqueue(new ReturnCommand(new Domain.Protection.ReturnFunds(r.Id, r.PaymentId, r.AccountId, new(r.Amount, r.Currency), r.Kind, now)));
         }
 
+        // Payments still waiting for a risk verdict: their deadline runs from when they began, so a verdict lost in a
+        // crash is decided by the rules at once.
+        foreach (var p in await session.Query<PaymentRecord>().Where(p => p.Status == PaymentStatuses.Pending && p.PayerShard == shard).ToListAsync(ct))
+        {
+            _engine.Deadlines.Watch(p.Id, p.PayerAccountId, p.CreatedAt);
+        }
+
         foreach (var p in pending)
         {
             Enqueue(p.Status == PaymentStatuses.Processing

@@ -51,6 +51,7 @@ public static class ErrorCodes
     public const string PaymentHeld = "payment_held";
     public const string PaymentNotHeld = "payment_not_held";
     public const string PaymentToSelf = "payment_to_self";
+    public const string PaymentNotInReview = "payment_not_in_review";
     public const string IdempotencyKeyReused = "idempotency_key_reused";
     public const string PayloadTooLarge = "payload_too_large";
     public const string UnsupportedMediaType = "unsupported_media_type";

@@ -32,3 +32,19 @@ public sealed record ConvertFunds(string ConversionId, string AccountId, string 
 
 /// <summary>What the payer's shard knows of a payee it does not own: enough to refuse early.</summary>
 public sealed record PayeeSnapshot(string Id, Accounts.AccountStatus Status);
+
+/// <summary>Support's decision on a payment in review (<c>POST /v1/fraud/reviews/{paymentId}</c>).</summary>
+public sealed record ReviewPayment(string PaymentId, bool Approve, string? Note, Actor Actor, DateTimeOffset At);
+
+/// <summary>Where a payment stands in its risk decision, as far as the verdict matters.</summary>
+public enum PaymentStatus
+{
+    /// <summary>Funds reserved, waiting for the risk decision.</summary>
+    Pending,
+    InReview,
+    /// <summary>Any status a verdict no longer changes (decided, in transit, refunded, ...).</summary>
+    Decided,
+}
+
+/// <summary>A payment whose funds were reserved: what a verdict needs to settle it (the conversion it was priced at, if any).</summary>
+public sealed record ReservedPayment(string PaymentId, string PayerAccountId, string PayeeAccountId, Money.Money Amount, Fx.FxPrice? Conversion, PaymentStatus Status);

@@ -42,11 +42,12 @@ public static class MoneyDecider
 
     /// <summary>
     /// The payer's side of a payment: checks, reserve, risk decision, and — when approved — completion (payee in the
-    /// same shard, <paramref name="payeeInShard"/> given) or hand-off to transit (payee in another shard). A payment
+    /// same shard, <paramref name="payeeInShard"/> given) or hand-off to transit (payee in another shard). Without a
+    /// <paramref name="risk"/> assessor the payment stops at the reserve: the fraud pipeline's verdict decides it later. A payment
     /// received in another currency is converted at its quote's price (<paramref name="quote"/>, loaded by the engine
     /// for <see cref="Pay.QuoteId"/>) or at the price the API made from current rates (<see cref="Pay.SpotPrice"/>).
     /// </summary>
-    public static Decision<MoneyEvent> Decide(AccountFunds? payer, PayeeSnapshot? payee, AccountFunds? payeeInShard, IRiskAssessor risk, Pay c, Fx.FxQuote? quote = null)
+    public static Decision<MoneyEvent> Decide(AccountFunds? payer, PayeeSnapshot? payee, AccountFunds? payeeInShard, IRiskAssessor? risk, Pay c, Fx.FxQuote? quote = null)
     {
         if (NotPositive(c.Amount) is { } bad)
         {
@@ -127,25 +128,84 @@ public static class MoneyDecider
         }
 
         events.Add(new PaymentFundsReserved(c.PaymentId, Postings.AssertBalanced(Postings.Move(currency, amount, c.PayerAccountId, Bucket.Available, c.PayerAccountId, Bucket.Pending)), c.At));
-        var decision = risk.Assess(payer, payee, c.Amount, c.At);
-        events.Add(new PaymentRiskAssessed(c.PaymentId, c.PayerAccountId, amount, currency, decision.Outcome, decision.ScoreBasisPoints, decision.Reasons, decision.Source, c.At));
-        switch (decision.Outcome)
+        if (risk is null)
         {
-            case RiskOutcome.Reject:
-                events.Add(new PaymentRejected(c.PaymentId, decision.Reasons,
-                    Postings.AssertBalanced(Postings.Move(currency, amount, c.PayerAccountId, Bucket.Pending, c.PayerAccountId, Bucket.Available)), c.At));
-                break;
-            case RiskOutcome.Approve when payeeInShard is not null:
-                events.Add(new PaymentCompleted(c.PaymentId, Postings.AssertBalanced(Deliver(c.PayerAccountId, c.Amount, price, c.PayeeAccountId)), c.At));
-                break;
-            case RiskOutcome.Approve:
-                events.Add(new PaymentSentToPayee(c.PaymentId, c.PayeeAccountId, Postings.AssertBalanced(Deliver(c.PayerAccountId, c.Amount, price, SystemAccounts.Transit)), c.At));
-                break;
-            case RiskOutcome.Review:
-                break; // the reserve stays pending until support decides (fraud reviews)
+            // The fraud pipeline decides: the reserve stays pending until its verdict (or the deadline's fallback).
+            return Decision<MoneyEvent>.Ok(events);
         }
 
+        var decision = risk.Assess(payer, payee, c.Amount, c.At);
+        events.Add(new PaymentRiskAssessed(c.PaymentId, c.PayerAccountId, amount, currency, decision.Outcome, decision.ScoreBasisPoints, decision.Reasons, decision.Source, c.At));
+        events.AddRange(Settle(new ReservedPayment(c.PaymentId, c.PayerAccountId, c.PayeeAccountId, c.Amount, price, PaymentStatus.Pending), decision.Outcome, decision.Reasons,
+            payeeInShard is not null, payeeInShard, c.At));
         return Decision<MoneyEvent>.Ok(events);
+    }
+
+    /// <summary>
+    /// A risk verdict on a payment whose funds are reserved (the fraud pipeline's, or the rules' after the verdict
+    /// deadline). Only a payment still waiting for one is decided; any other verdict changes nothing, so a
+    /// redelivered or late verdict is harmless.
+    /// </summary>
+    public static Decision<MoneyEvent> Decide(ReservedPayment? payment, bool payeeIsLocal, AccountFunds? payeeInShard, RiskDecision decision, DateTimeOffset at)
+    {
+        if (payment is null)
+        {
+            return DomainError.NotFound("No such payment.");
+        }
+
+        if (payment.Status != PaymentStatus.Pending)
+        {
+            return Decision<MoneyEvent>.Ok();
+        }
+
+        var (amount, currency) = (payment.Amount.Minor, payment.Amount.Currency);
+        return Decision<MoneyEvent>.Ok([
+            new PaymentRiskAssessed(payment.PaymentId, payment.PayerAccountId, amount, currency, decision.Outcome, decision.ScoreBasisPoints, decision.Reasons, decision.Source, at),
+            .. Settle(payment, decision.Outcome, decision.Reasons, payeeIsLocal, payeeInShard, at),
+        ]);
+    }
+
+    /// <summary>Support decides a payment the risk decision sent to review: approve completes it, reject releases the reserve.</summary>
+    public static Decision<MoneyEvent> Decide(ReservedPayment? payment, bool payeeIsLocal, AccountFunds? payeeInShard, ReviewPayment c)
+    {
+        if (payment is null || !c.Actor.IsSupport)
+        {
+            return DomainError.NotFound("No such payment.");
+        }
+
+        if (payment.Status != PaymentStatus.InReview)
+        {
+            return DomainError.Rule(ErrorCodes.PaymentNotInReview, "Only a payment in review can be reviewed.");
+        }
+
+        var outcome = c.Approve ? RiskOutcome.Approve : RiskOutcome.Reject;
+        var reasons = new[] { $"reviewed by support: {(c.Approve ? "approved" : "rejected")}" };
+        return Decision<MoneyEvent>.Ok([
+            new PaymentReviewed(payment.PaymentId, c.Approve, c.Note, c.Actor.Subject, c.At),
+            .. Settle(payment with { Status = PaymentStatus.Pending }, outcome, reasons, payeeIsLocal, payeeInShard, c.At),
+        ]);
+    }
+
+    /// <summary>What a risk outcome does to a reserved payment: release the reserve (reject), deliver it to the payee
+    /// in this shard or hand it to transit for the payee's shard (approve), or keep it pending for support (review).
+    /// A same-shard payee that stopped being active since the payment began is refused like a cross-shard credit is.</summary>
+    private static List<MoneyEvent> Settle(ReservedPayment p, RiskOutcome outcome, IReadOnlyList<string> reasons, bool payeeIsLocal, AccountFunds? payeeInShard, DateTimeOffset at)
+    {
+        var (currency, amount) = (p.Amount.Currency, p.Amount.Minor);
+        var release = Postings.Move(currency, amount, p.PayerAccountId, Bucket.Pending, p.PayerAccountId, Bucket.Available);
+        switch (outcome)
+        {
+            case RiskOutcome.Reject:
+                return [new PaymentRejected(p.PaymentId, reasons, Postings.AssertBalanced(release), at)];
+            case RiskOutcome.Approve when payeeIsLocal && payeeInShard is not { Status: AccountStatus.Active }:
+                return [new PaymentRejected(p.PaymentId, ["the payee account is not active"], Postings.AssertBalanced(release), at)];
+            case RiskOutcome.Approve when payeeIsLocal:
+                return [new PaymentCompleted(p.PaymentId, Postings.AssertBalanced(Deliver(p.PayerAccountId, p.Amount, p.Conversion, p.PayeeAccountId)), at)];
+            case RiskOutcome.Approve:
+                return [new PaymentSentToPayee(p.PaymentId, p.PayeeAccountId, Postings.AssertBalanced(Deliver(p.PayerAccountId, p.Amount, p.Conversion, SystemAccounts.Transit)), at)];
+            default:
+                return []; // review: the reserve stays pending until support decides (fraud reviews)
+        }
     }
 
     /// <summary>A conversion within one account, at its quote's locked price.</summary>

@@ -60,6 +60,9 @@ public sealed record PaymentRiskAssessed(
     string Source,
     DateTimeOffset At) : MoneyEvent(At);
 
+/// <summary>Support's decision on a payment in review; the completion or rejection that follows carries the money.</summary>
+public sealed record PaymentReviewed(string PaymentId, bool Approved, string? Note, string ReviewedBy, DateTimeOffset At) : MoneyEvent(At);
+
 /// <summary>The reserve moved to the payee (same shard), or the transit amount was credited (payee's shard).</summary>
 public sealed record PaymentCompleted(string PaymentId, IReadOnlyList<Posting> Legs, DateTimeOffset At) : MoneyEvent(At)
 {

@@ -97,6 +97,10 @@ public sealed class LedgerCommit
                 Param(_eventStreams.ToArray()), Param(_eventOrdinals.ToArray()), Param(_eventIds.ToArray()),
                 Param(_eventTypes.ToArray()), Param(_eventDotnetTypes.ToArray()),
                 new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb, Value = _eventBodies.ToArray() });
+            // Marten's own append path signals its async daemon this way (StoreOptions.Events.UseListenNotifyForEventAppends);
+            // we bypass that path, so we say it ourselves. PostgreSQL delivers it at commit, never for a rolled-back batch,
+            // and folds duplicates within a transaction: the Kafka bridge wakes in milliseconds instead of polling.
+            Add(AppendedNotification);
         }
 
         await using var batch = _batch;
@@ -106,6 +110,9 @@ public sealed class LedgerCommit
         await batch.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
     }
+
+    /// <summary>The channel Marten's daemon listens on (Marten 9.58: <c>mt_events_appended</c>, empty payload).</summary>
+    public const string AppendedNotification = "select pg_notify('mt_events_appended', '')";
 
     private void Add(string sql, params NpgsqlParameter[] parameters)
     {

@@ -54,6 +54,9 @@ public static class PaymentRecords
                 }
 
                 break;
+            case PaymentReviewed r:
+                p.Reasons = [.. p.Reasons, r.Approved ? "approved by support" : "rejected by support"];
+                break;
             case PaymentCompleted:
                 p.Status = PaymentStatuses.Completed;
                 p.CompletedAt = e.At;

@@ -10,11 +10,19 @@ public static class MartenRegistration
     /// <summary>Registers the document store with lightweight sessions and creates the schema at start-up: Marten's
     /// objects, then the ledger's plain tables (<see cref="LedgerSql"/>), so any host can start first on a new
     /// database (QueryApi reads <c>ledger.entries</c> even where no engine has run yet).</summary>
-    public static IServiceCollection AddLedgerStore(this IServiceCollection services, string connectionString)
+    /// <param name="configure">More store configuration of one host (the fraud pipeline's feature documents).</param>
+    /// <param name="more">More registration of one host (the fraud pipeline's Kafka bridge subscription and daemon).</param>
+    public static IServiceCollection AddLedgerStore(this IServiceCollection services, string connectionString,
+        Action<StoreOptions>? configure = null, Action<MartenServiceCollectionExtensions.MartenConfigurationExpression>? more = null)
     {
-        services.AddMarten(opts => LedgerStore.Configure(opts, connectionString))
+        var marten = services.AddMarten(opts =>
+            {
+                LedgerStore.Configure(opts, connectionString);
+                configure?.Invoke(opts);
+            })
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();
+        more?.Invoke(marten);
         services.AddHostedService<LedgerSqlSchema>();
         return services;
     }

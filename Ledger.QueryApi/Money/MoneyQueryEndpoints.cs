@@ -165,7 +165,7 @@ public static class MoneyQueryEndpoints
         return payee is not null && payee.IsOwnedBy(actor);
     }
 
-    private static DateTimeOffset? ParseInstant(string? value, string field, Dictionary<string, string[]> errors)
+    internal static DateTimeOffset? ParseInstant(string? value, string field, Dictionary<string, string[]> errors)
     {
         if (value is null)
         {
@@ -181,7 +181,7 @@ public static class MoneyQueryEndpoints
         return null;
     }
 
-    private static int ParseLimit(int? limit, Dictionary<string, string[]> errors)
+    internal static int ParseLimit(int? limit, Dictionary<string, string[]> errors)
     {
         if (limit is null)
         {

@@ -6,8 +6,9 @@ namespace Ledger.Api.Tests;
 /// <summary>CommandApi + QueryApi on a database of the test class's own (the subclass name names the database).</summary>
 public class ApiHosts : LedgerHosts<CreateAccountRequest, AccountViewCache>
 {
-    /// <summary>More than one shard everywhere, so cross-shard paths run in every test class.</summary>
-    protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [new("Engine:Shards", "4"), .. MoreSettings];
+    /// <summary>More than one shard everywhere, so cross-shard paths run in every test class. Payments are decided by
+    /// the synchronous rules unless a class says otherwise: these hosts run no fraud pipeline (the fraud tests do).</summary>
+    protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [new("Engine:Shards", "4"), new("Risk:Decider", "rules"), .. MoreSettings];
 
     protected virtual IEnumerable<KeyValuePair<string, string?>> MoreSettings => [];
 

@@ -44,7 +44,8 @@ public abstract class LedgerHosts<TCommand, TQuery> : IAsyncLifetime
 
     protected virtual IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [];
 
-    public Dictionary<string, string?> Settings() => new(ExtraSettings)
+    /// <summary>The hosts' configuration; a later extra setting of the same key overrides an earlier one.</summary>
+    public Dictionary<string, string?> Settings() => new(ExtraSettings.GroupBy(s => s.Key).Select(g => g.Last()))
     {
         ["ConnectionStrings:Ledger"] = ConnectionString,
         ["Pii:MasterKey"] = MasterKey,
@@ -101,7 +102,8 @@ public sealed class LedgerClient(HttpClient command, HttpClient query) : IDispos
         var path = request.RequestUri!.OriginalString;
         var isRead = request.Method == HttpMethod.Get
             && (path.StartsWith("/v1/accounts", StringComparison.Ordinal) || path.StartsWith("/v1/payments", StringComparison.Ordinal)
-                || path.StartsWith("/v1/disputes", StringComparison.Ordinal));
+                || path.StartsWith("/v1/disputes", StringComparison.Ordinal) || path.StartsWith("/v1/fraud/analyses", StringComparison.Ordinal)
+                || path.StartsWith("/v1/alerts", StringComparison.Ordinal));
         return (isRead ? query : command).SendAsync(request);
     }
 

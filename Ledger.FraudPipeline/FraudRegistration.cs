@@ -1,0 +1,75 @@
+using Ledger.FraudPipeline.Kafka;
+using Ledger.FraudPipeline.Scoring;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Ledger.FraudPipeline;
+
+public static class FraudRegistration
+{
+    /// <summary>
+    /// Kafka (section <c>Kafka</c>), the scoring consumer, decisions (section <c>Fraud</c>: ReviewAt, RejectAt,
+    /// ReviewOnRuleHit, LedgerUrl) and the verdict client. The scorer itself is registered by scoring's own
+    /// registration (<c>Fraud:Scorer</c>).
+    /// </summary>
+    public static IServiceCollection AddFraudPipeline(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(new KafkaCluster(configuration.GetSection("Kafka").Get<KafkaSettings>() ?? new KafkaSettings()));
+        var policy = configuration.GetSection("Fraud").Get<DecisionPolicy>() ?? new DecisionPolicy();
+        policy.Validate();
+        services.AddSingleton(policy);
+        var ledgerUrl = configuration["Fraud:LedgerUrl"] ?? throw new InvalidOperationException("Fraud:LedgerUrl (the CommandApi's base URL) is not configured.");
+        services.AddHttpClient<VerdictClient>(http =>
+        {
+            http.BaseAddress = new Uri(ledgerUrl);
+            http.Timeout = TimeSpan.FromSeconds(5);
+        });
+        services.AddSingleton<FraudProcessor>();
+        services.AddSingleton<FraudWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<FraudWorker>());
+        services.AddHostedService<ProcessedEventsTable>();
+        services.AddHealthChecks().AddCheck<KafkaHealthCheck>("kafka", tags: ["ready"]);
+        return services;
+    }
+
+    /// <summary>Creates the dedup table at start (idempotent) and purges ids older than a week once a day: Kafka's
+    /// retention is shorter, so an older event cannot come back.</summary>
+    private sealed class ProcessedEventsTable(Marten.IDocumentStore store, TimeProvider clock, ILogger<ProcessedEventsTable> logger) : BackgroundService
+    {
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            await using (var connection = store.Storage.Database.CreateConnection())
+            {
+                await connection.OpenAsync(stoppingToken);
+                await using var ddl = new Npgsql.NpgsqlCommand(FraudProcessor.Ddl, connection);
+                await ddl.ExecuteNonQueryAsync(stoppingToken);
+            }
+
+            using var timer = new PeriodicTimer(TimeSpan.FromDays(1), clock);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await using var connection = store.Storage.Database.CreateConnection();
+                await connection.OpenAsync(stoppingToken);
+                await using var purge = new Npgsql.NpgsqlCommand($"delete from {FraudProcessor.ProcessedTable} where processed_at < now() - interval '7 days'", connection);
+                logger.LogInformation("Purged {Count} processed-event ids older than 7 days.", await purge.ExecuteNonQueryAsync(stoppingToken));
+            }
+        }
+    }
+
+    /// <summary>Ready when the cluster answers a metadata request.</summary>
+    private sealed class KafkaHealthCheck(KafkaCluster kafka) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                using var admin = new Confluent.Kafka.DependentAdminClientBuilder(kafka.Producer.Handle).Build();
+                var metadata = admin.GetMetadata(TimeSpan.FromSeconds(2));
+                return Task.FromResult(metadata.Brokers.Count > 0 ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("no brokers"));
+            }
+            catch (Confluent.Kafka.KafkaException ex)
+            {
+                return Task.FromResult(HealthCheckResult.Unhealthy(ex.Error.Reason));
+            }
+        }
+    }
+}

@@ -1,0 +1,217 @@
+using JasperFx;
+using Ledger.FraudPipeline.Features;
+using Ledger.FraudPipeline.Kafka;
+using Ledger.Projections.Fraud;
+using Ledger.Projections.Money;
+using Ledger.Projections.Store;
+using Marten;
+using Npgsql;
+
+namespace Ledger.FraudPipeline.Scoring;
+
+/// <summary>What scores a payment: the primary scorer (model or SageMaker, with its fallback), the rules as one more
+/// input (their hits become reasons and alerts), and the human-readable explanation of notable features.</summary>
+public sealed record ScoringParts(IFraudScorer Scorer, IFraudScorer? Rules, Func<FraudFeatures, IReadOnlyList<string>> Explain);
+
+/// <summary>A verdict to send to the ledger.</summary>
+public sealed record Verdict(string PaymentId, string PayerAccountId, string Decision, double RiskScore, IReadOnlyList<string> Reasons, string Model, string ModelVersion);
+
+public sealed record ProcessedBatch(IReadOnlyList<Verdict> Verdicts, IReadOnlyList<FraudAlert> Alerts, int Scored, int Duplicates);
+
+/// <summary>
+/// Enrichment, scoring, analysis and alerts for one batch of events from Kafka (DESIGN step 4), committed in ONE
+/// PostgreSQL transaction: the per-account feature documents updated from those events, the analyses, the alerts and
+/// the ids of the events processed. An event whose id is already recorded changes nothing (at-least-once delivery);
+/// a redelivered payment only has its stored verdict sent again, which the ledger ignores if it has one. Two pipeline
+/// processes updating the same account's features meet Marten's optimistic concurrency, and the loser redoes its batch.
+/// </summary>
+public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, DecisionPolicy policy, TimeProvider clock, ILogger<FraudProcessor> logger)
+{
+    public const string AccountOpened = "account_opened.v1";
+    public const string FundsReserved = "payment_funds_reserved.v1";
+
+    public static string ProcessedTable => $"{LedgerStore.Schema}.fraud_processed_events";
+
+    public static string Ddl => $"""
+        create table if not exists {ProcessedTable} (
+            event_id uuid primary key,
+            processed_at timestamptz not null default now());
+        create index if not exists fraud_processed_events_at on {ProcessedTable} (processed_at);
+        """;
+
+    public async Task<ProcessedBatch> ProcessAsync(IReadOnlyList<EventEnvelope> envelopes, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ProcessOnceAsync(envelopes, ct);
+            }
+            catch (ConcurrencyException) when (attempt < 5)
+            {
+                logger.LogInformation("Feature documents changed under this batch (another pipeline process); redoing it.");
+            }
+        }
+    }
+
+    private async Task<ProcessedBatch> ProcessOnceAsync(IReadOnlyList<EventEnvelope> envelopes, CancellationToken ct)
+    {
+        var relevant = envelopes.Where(e => e.Type is AccountOpened or FundsReserved).DistinctBy(e => e.EventId).OrderBy(e => e.Sequence).ToList();
+        if (relevant.Count == 0)
+        {
+            return new ProcessedBatch([], [], 0, 0);
+        }
+
+        await using var session = store.LightweightSession();
+        var done = await AlreadyProcessedAsync(relevant.Select(e => e.EventId).ToArray(), ct);
+        var fresh = relevant.Where(e => !done.Contains(e.EventId)).ToList();
+        var repeated = relevant.Where(e => done.Contains(e.EventId) && e.Type == FundsReserved).ToList();
+
+        var paymentIds = relevant.Where(e => e.Type == FundsReserved).Select(e => e.StreamId).Distinct().ToArray();
+        var payments = paymentIds.Length == 0
+            ? new Dictionary<string, PaymentRecord>()
+            : (await session.LoadManyAsync<PaymentRecord>(ct, paymentIds)).ToDictionary(p => p.Id, StringComparer.Ordinal);
+
+        var verdicts = new List<Verdict>();
+        if (repeated.Count > 0)
+        {
+            // Already scored: send the stored verdict again (the first send may have been lost with the process).
+            var analyses = await session.LoadManyAsync<FraudAnalysis>(ct, repeated.Select(e => FraudAnalysis.IdFor(e.StreamId)).ToArray());
+            verdicts.AddRange(analyses.Where(a => payments.GetValueOrDefault(a.PaymentId)?.Status == PaymentStatuses.Pending)
+                .Select(a => new Verdict(a.PaymentId, a.PayerAccountId, a.Decision, a.RiskScore, a.Reasons, a.Model, a.ModelVersion)));
+        }
+
+        if (fresh.Count == 0)
+        {
+            return new ProcessedBatch(verdicts, [], 0, relevant.Count);
+        }
+
+        var accountIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in fresh)
+        {
+            if (e.Type == AccountOpened)
+            {
+                accountIds.Add(e.StreamId);
+            }
+            else if (payments.TryGetValue(e.StreamId, out var p))
+            {
+                accountIds.Add(p.PayerAccountId);
+                accountIds.Add(p.PayeeAccountId);
+            }
+        }
+
+        var features = (await session.LoadManyAsync<AccountFeatures>(ct, accountIds.ToArray())).ToDictionary(f => f.Id, StringComparer.Ordinal);
+        AccountFeatures Features(string id) => features.TryGetValue(id, out var f) ? f : features[id] = new AccountFeatures { Id = id };
+
+        var alerts = new List<FraudAlert>();
+        var scored = 0;
+        var now = clock.GetUtcNow();
+        foreach (var e in fresh)
+        {
+            if (e.Type == AccountOpened)
+            {
+                FeatureExtractor.Opened(Features(e.StreamId), OpenedAt(e));
+                continue;
+            }
+
+            if (!payments.TryGetValue(e.StreamId, out var payment))
+            {
+                logger.LogWarning("Event {EventId} reserves funds for payment {PaymentId}, which the store does not have; skipped.", e.EventId, e.StreamId);
+                continue;
+            }
+
+            var facts = new PaymentFacts(payment.Id, payment.PayerAccountId, payment.PayeeAccountId, payment.Amount, payment.Currency,
+                payment.SettledCurrency, payment.Purpose, payment.CreatedAt);
+            var payer = Features(payment.PayerAccountId);
+            var payee = Features(payment.PayeeAccountId);
+            var vector = FeatureExtractor.Extract(payer, payee, facts);
+            var score = await parts.Scorer.ScoreAsync(vector, ct);
+            var ruleHits = parts.Rules is null ? [] : (await parts.Rules.ScoreAsync(vector, ct)).Reasons;
+            var decision = policy.Decide(score.Score, ruleHits.Count > 0);
+            var reasons = score.Reasons.Concat(ruleHits).Concat(decision == FraudDecisions.Approve ? [] : parts.Explain(vector)).Distinct().Take(20).ToList();
+            FeatureExtractor.Observe(payer, payee, facts);
+            scored++;
+
+            var names = FraudFeatures.Names;
+            var values = vector.ToArray();
+            session.Store(new FraudAnalysis
+            {
+                Id = FraudAnalysis.IdFor(payment.Id),
+                PaymentId = payment.Id,
+                PayerAccountId = payment.PayerAccountId,
+                PayeeAccountId = payment.PayeeAccountId,
+                RiskScore = Math.Round(score.Score, 6),
+                Decision = decision,
+                Reasons = reasons,
+                Model = score.Model,
+                ModelVersion = score.ModelVersion,
+                Features = names.Select((n, i) => (n, (double)values[i])).ToDictionary(x => x.n, x => x.Item2, StringComparer.Ordinal),
+                AnalyzedAt = now,
+                PaymentCreatedAt = payment.CreatedAt,
+                EventSequence = e.Sequence,
+            });
+
+            if (decision != FraudDecisions.Approve)
+            {
+                alerts.Add(Alert(payment, "high_risk", decision == FraudDecisions.Reject ? "high" : "medium", score.Score, reasons, now));
+            }
+
+            if (ruleHits.Count > 0)
+            {
+                alerts.Add(Alert(payment, "rule_hit", decision == FraudDecisions.Approve ? "low" : "medium", score.Score, [.. ruleHits], now));
+            }
+
+            if (payment.Status == PaymentStatuses.Pending)
+            {
+                verdicts.Add(new Verdict(payment.Id, payment.PayerAccountId, decision, Math.Round(score.Score, 4), reasons, score.Model, score.ModelVersion));
+            }
+        }
+
+        foreach (var f in features.Values)
+        {
+            session.Store(f);
+        }
+
+        foreach (var alert in alerts)
+        {
+            session.Store(alert);
+        }
+
+        // The processed ids commit with everything above; a concurrent duplicate meets the primary key and its whole
+        // transaction fails, to be redone as a repeat.
+        session.QueueSqlCommand($"insert into {ProcessedTable} (event_id) select unnest(?::uuid[])", fresh.Select(e => e.EventId).ToArray());
+        await session.SaveChangesAsync(ct);
+        return new ProcessedBatch(verdicts, alerts, scored, relevant.Count - fresh.Count);
+    }
+
+    private static FraudAlert Alert(PaymentRecord payment, string type, string severity, double score, List<string> reasons, DateTimeOffset now) => new()
+    {
+        Id = FraudAlert.IdFor(payment.Id, type),
+        AccountId = payment.PayerAccountId,
+        PaymentId = payment.Id,
+        Type = type,
+        Severity = severity,
+        RiskScore = Math.Round(score, 6),
+        Reasons = reasons,
+        CreatedAt = now,
+    };
+
+    private static DateTimeOffset OpenedAt(EventEnvelope e) =>
+        e.Data.TryGetProperty("at", out var at) && at.TryGetDateTimeOffset(out var value) ? value : e.Timestamp;
+
+    private async Task<HashSet<Guid>> AlreadyProcessedAsync(Guid[] ids, CancellationToken ct)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand($"select event_id from {ProcessedTable} where event_id = any($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = ids });
+        var found = new HashSet<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            found.Add(reader.GetGuid(0));
+        }
+
+        return found;
+    }
+}

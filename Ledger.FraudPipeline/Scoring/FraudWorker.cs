@@ -1,0 +1,117 @@
+using System.Diagnostics.Metrics;
+using System.Text.Json;
+using Confluent.Kafka;
+using Ledger.FraudPipeline.Kafka;
+
+namespace Ledger.FraudPipeline.Scoring;
+
+/// <summary>
+/// The scoring consumer: reads the events topic in batches (as many as have arrived, up to <see cref="MaxBatch"/>),
+/// processes each batch in one transaction (<see cref="FraudProcessor"/>), sends the verdicts, publishes the alerts,
+/// and only then commits its Kafka offsets — so a crash anywhere means redelivery, which the processor deduplicates.
+/// </summary>
+public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, VerdictClient verdicts, ILogger<FraudWorker> logger) : BackgroundService
+{
+    public const int MaxBatch = 500;
+
+    private static readonly Meter Meter = new("Ledger.FraudPipeline");
+    private static readonly Counter<long> Scored = Meter.CreateCounter<long>("ledger.fraud.scored", description: "Payments scored");
+    private static readonly Counter<long> Duplicates = Meter.CreateCounter<long>("ledger.fraud.duplicates", description: "Redelivered events ignored");
+
+    /// <summary>When the consumer last processed a batch, or polled an empty topic (health).</summary>
+    public DateTimeOffset? LastPollAt { get; private set; }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        // Consume blocks: a thread of its own, not the host's start-up path.
+        Task.Factory.StartNew(() => RunAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+
+    private async Task RunAsync(CancellationToken ct)
+    {
+        var config = kafka.Config(new ConsumerConfig
+        {
+            GroupId = kafka.Settings.ConsumerGroup,
+            ClientId = "ledger-fraud-scoring",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+            // A payment waits for its verdict: fetch what is there now rather than waiting to fill a batch.
+            FetchWaitMaxMs = 5,
+            FetchMinBytes = 1,
+        });
+        using var consumer = new ConsumerBuilder<string, byte[]>(config)
+            .SetErrorHandler((_, error) => logger.LogWarning("Kafka consumer: {Reason}", error.Reason))
+            .Build();
+        consumer.Subscribe(kafka.Settings.EventsTopic);
+        var batch = new List<ConsumeResult<string, byte[]>>(MaxBatch);
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                batch.Clear();
+                var first = consumer.Consume(TimeSpan.FromMilliseconds(250));
+                LastPollAt = DateTimeOffset.UtcNow;
+                if (first is null || first.IsPartitionEOF)
+                {
+                    continue;
+                }
+
+                batch.Add(first);
+                while (batch.Count < MaxBatch && consumer.Consume(TimeSpan.Zero) is { IsPartitionEOF: false } next)
+                {
+                    batch.Add(next);
+                }
+
+                await HandleAsync(batch, ct);
+                consumer.Commit(batch.Select(r => r.TopicPartitionOffset).GroupBy(o => o.TopicPartition)
+                    .Select(g => new TopicPartitionOffset(g.Key, g.Max(o => o.Offset.Value) + 1)));
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                // Nothing was committed to Kafka for this batch: rewind to the last committed offsets and try again.
+                logger.LogError(ex, "Scoring a batch of {Count} events failed; it will be redelivered.", batch.Count);
+                foreach (var partition in consumer.Assignment)
+                {
+                    var committed = consumer.Committed([partition], TimeSpan.FromSeconds(5)).FirstOrDefault();
+                    consumer.Seek(new TopicPartitionOffset(partition, committed?.Offset is { } o && o != Offset.Unset ? o : Offset.Beginning));
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            }
+        }
+
+        consumer.Close();
+    }
+
+    private async Task HandleAsync(List<ConsumeResult<string, byte[]>> batch, CancellationToken ct)
+    {
+        var envelopes = new List<EventEnvelope>(batch.Count);
+        foreach (var result in batch)
+        {
+            if (EventEnvelope.Parse(result.Message.Value) is { } envelope)
+            {
+                envelopes.Add(envelope);
+            }
+            else
+            {
+                logger.LogError("Skipping an unreadable message at {Offset}.", result.TopicPartitionOffset);
+            }
+        }
+
+        var processed = await processor.ProcessAsync(envelopes, ct);
+        Scored.Add(processed.Scored);
+        Duplicates.Add(processed.Duplicates);
+        await verdicts.SendAsync(processed.Verdicts, ct);
+        foreach (var alert in processed.Alerts)
+        {
+            // At least once, like everything here; keyed by account, id deterministic for consumers to deduplicate.
+            kafka.Producer.Produce(kafka.Settings.AlertsTopic, new Message<string, byte[]>
+            {
+                Key = alert.AccountId,
+                Value = JsonSerializer.SerializeToUtf8Bytes(alert, EventEnvelope.Json),
+            });
+        }
+    }
+}

@@ -1,0 +1,97 @@
+using System.Net.Http.Headers;
+using Ledger.ServiceDefaults;
+using Polly;
+using Polly.Retry;
+
+namespace Ledger.FraudPipeline.Scoring;
+
+/// <summary>
+/// Sends verdicts to the ledger (CommandApi <c>POST /v1/fraud/verdicts</c>, section <c>Fraud:LedgerUrl</c>) as the
+/// service role <c>fraud_service</c>. Retries briefly; a verdict that still cannot be delivered is not lost money —
+/// the ledger's deadline lets the rules decide that payment.
+/// </summary>
+public sealed class VerdictClient
+{
+    private readonly HttpClient _http;
+    private readonly AuthSettings _auth;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<VerdictClient> _logger;
+    private readonly ResiliencePipeline _retry;
+    private (string Token, DateTimeOffset Expires) _token;
+
+    public VerdictClient(HttpClient http, AuthSettings auth, TimeProvider clock, ILogger<VerdictClient> logger)
+    {
+        _http = http;
+        _auth = auth;
+        _clock = clock;
+        _logger = logger;
+        _retry = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<TaskCanceledException>(),
+                MaxRetryAttempts = 3,
+                BackoffType = DelayBackoffType.Exponential,
+                Delay = TimeSpan.FromMilliseconds(50),
+            })
+            .Build();
+    }
+
+    public async Task SendAsync(IReadOnlyList<Verdict> verdicts, CancellationToken ct)
+    {
+        if (verdicts.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var chunk in verdicts.Chunk(1_000))
+        {
+            var body = new
+            {
+                verdicts = chunk.Select(v => new
+                {
+                    paymentId = v.PaymentId,
+                    payerAccountId = v.PayerAccountId,
+                    decision = v.Decision,
+                    riskScore = v.RiskScore,
+                    reasons = v.Reasons,
+                    model = v.Model,
+                    modelVersion = v.ModelVersion,
+                }),
+            };
+            try
+            {
+                await _retry.ExecuteAsync(async token =>
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/fraud/verdicts") { Content = JsonContent.Create(body) };
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token());
+                    using var response = await _http.SendAsync(request, token);
+                    if ((int)response.StatusCode >= 500)
+                    {
+                        throw new HttpRequestException($"The ledger answered {(int)response.StatusCode}.");
+                    }
+
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        // A 4xx is our bug, not a transient fault: retrying would not help.
+                        _logger.LogError("The ledger refused {Count} verdict(s): {Status} {Body}", chunk.Length, (int)response.StatusCode, await response.Content.ReadAsStringAsync(token));
+                    }
+                }, ct);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                _logger.LogWarning(ex, "{Count} verdict(s) could not be delivered; the ledger's deadline will let the rules decide them.", chunk.Length);
+            }
+        }
+    }
+
+    private string Token()
+    {
+        var now = _clock.GetUtcNow();
+        if (_token.Expires - now < TimeSpan.FromMinutes(5))
+        {
+            _token = (Auth.IssueToken(_auth, "ledger-fraud-pipeline", ["fraud_service"], now), now + _auth.DevTokenLifetime);
+        }
+
+        return _token.Token;
+    }
+}
