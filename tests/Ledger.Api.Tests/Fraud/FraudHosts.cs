@@ -1,0 +1,71 @@
+using Ledger.FraudPipeline.Kafka;
+using Ledger.FraudPipeline.Scoring;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Ledger.Api.Tests.Fraud;
+
+/// <summary>
+/// CommandApi + QueryApi + FraudPipeline on one database, payments decided by the pipeline: the real Marten
+/// subscription, the real Kafka protocol (librdkafka's mock cluster, hosted by the pipeline's producer), the real
+/// scoring consumer, and verdicts over HTTP into CommandApi's pipeline (its in-memory test server).
+/// </summary>
+public class FraudHosts : ApiHosts, IAsyncLifetime
+{
+    public FraudFactory Fraud { get; private set; } = null!;
+
+    /// <summary>Long enough that a verdict in these tests comes from the pipeline, not from the deadline's rules.</summary>
+    protected virtual string VerdictDeadline => "00:01:00";
+
+    protected virtual IEnumerable<KeyValuePair<string, string?>> FraudSettings => [];
+
+    protected override IEnumerable<KeyValuePair<string, string?>> MoreSettings =>
+    [
+        new("Risk:Decider", "pipeline"),
+        new("Risk:VerdictDeadline", VerdictDeadline),
+        new("Fraud:LedgerUrl", "http://commandapi"),
+        new("Kafka:MessageTimeoutMs", "2000"),
+        .. FraudSettings,
+    ];
+
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
+    public KafkaCluster Kafka => Fraud.Services.GetRequiredService<KafkaCluster>();
+
+    async Task IAsyncLifetime.InitializeAsync()
+    {
+        await InitializeAsync();
+        Fraud = new FraudFactory(this);
+        _ = Fraud.Server; // start: the bridge, the consumer, the mock cluster
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await Fraud.DisposeAsync();
+        await DisposeAsync();
+    }
+
+    public sealed class FraudFactory(FraudHosts hosts) : WebApplicationFactory<KafkaCluster>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Development");
+            foreach (var (key, value) in hosts.Settings())
+            {
+                builder.UseSetting(key, value);
+            }
+
+            builder.ConfigureLogging(logging => logging.AddProvider(hosts.Logs));
+            builder.ConfigureTestServices(services =>
+            {
+                services.AddHttpClient<VerdictClient>().ConfigurePrimaryHttpMessageHandler(() => hosts.Command.Server.CreateHandler());
+                hosts.ConfigureServices(services);
+            });
+        }
+    }
+}
