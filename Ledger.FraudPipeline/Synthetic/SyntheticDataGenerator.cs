@@ -120,24 +120,30 @@ internal sealed partial class SyntheticWorld(SyntheticOptions options)
     public void PlanDormancy()
     {
         var old = customers.Where(c => c.OpenedAt < options.Start).ToList();
-        foreach (var c in old)
+        var victims = Math.Max(1, (int)Math.Round(0.004 * old.Count));
+        for (var i = 0; i < old.Count; i++)
         {
-            var roll = rng.NextDouble();
-            if (roll >= 0.044)
+            // The first draws are drain victims (at least one, so every world has the scenario), then 4 % sleepers.
+            var c = old[rng.Next(old.Count)];
+            if (c.Silent is not null)
             {
                 continue;
             }
 
-            var wakeDay = (int)Uniform(options.WarmupDays + options.Days / 3.0, TotalDays - 1);
+            var wakeDay = (int)Uniform(options.WarmupDays + (options.Days / 3.0), TotalDays - 1);
             var idle = (int)Math.Min(Uniform(45, 240), wakeDay - 3);
-            if (roll < 0.004)
+            if (drainVictims.Count < victims)
             {
                 drainVictims.Add((c, wakeDay));
                 c.Silent = (wakeDay - idle, wakeDay + (int)Uniform(10, 40));
             }
-            else
+            else if (i < victims + (0.04 * old.Count))
             {
                 c.Silent = (wakeDay - idle, wakeDay);
+            }
+            else
+            {
+                break;
             }
         }
     }

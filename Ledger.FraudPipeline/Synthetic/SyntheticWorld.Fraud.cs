@@ -24,7 +24,7 @@ internal sealed partial class SyntheticWorld
     }
 
     /// <summary>
-    /// A takeover: at the victim's night, 2–8 payments minutes apart to 1–3 accounts it never paid (the ring's exits),
+    /// A takeover: at the victim's night, 2–8 payments 10 s to 2 min apart to 1–3 accounts it never paid (the ring's exits),
     /// each 3–15 times the victim's usual amount.
     /// </summary>
     private int AccountTakeover(DateTimeOffset around)
@@ -44,7 +44,7 @@ internal sealed partial class SyntheticWorld
             Add(at, victim, targets[i % targets.Count], victim.MeanUsd * Uniform(3, 15),
                 rng.NextDouble() < 0.8 ? "personal" : "purchase", Scenarios.AccountTakeover);
             made++;
-            at = at.AddSeconds(Uniform(20, 300));
+            at = at.AddSeconds(Uniform(10, 120)); // scripted: faster than a person types
         }
 
         return made;
