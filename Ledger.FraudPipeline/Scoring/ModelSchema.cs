@@ -58,5 +58,10 @@ public sealed record ModelInfo(
     /// <summary>On the held-out (later) period. <see cref="ThresholdAt1PctFpr"/> is the 99th percentile of the legit
     /// scores; <see cref="RecallAt1PctFpr"/> is the share of fraud scored above it.</summary>
     public sealed record HoldoutMetrics(double AucPr, double AucRoc, double RecallAt1PctFpr, double ThresholdAt1PctFpr,
-        double FalsePositiveRate, IReadOnlyDictionary<string, double> RecallByScenario);
+        double FalsePositiveRate, IReadOnlyDictionary<string, double> RecallByScenario,
+        IReadOnlyList<OperatingPoint> OperatingPoints);
+
+    /// <summary>Recall and false-positive rate on the held-out rows when flagging scores at or above
+    /// <see cref="Threshold"/>: what a decision threshold (Fraud:ReviewAt, Fraud:RejectAt) would do.</summary>
+    public sealed record OperatingPoint(double Threshold, double Recall, double FalsePositiveRate);
 }

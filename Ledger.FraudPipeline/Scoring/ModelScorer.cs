@@ -101,7 +101,9 @@ public sealed class ModelScorer : IFraudScorer
     {
         ct.ThrowIfCancellationRequested();
         var score = Score(features);
-        return ValueTask.FromResult(new FraudScore(score, FraudExplainer.Explain(features), Info.Model, Info.ModelVersion));
+        // No reasons of its own: a tree ensemble gives no honest per-row attribution. Human-readable reasons are
+        // FraudExplainer.Explain, which the processor adds where the decision warrants (ScoringParts.Explain).
+        return ValueTask.FromResult(new FraudScore(score, [], Info.Model, Info.ModelVersion));
     }
 
     private sealed class EnginePolicy(MLContext ml, ITransformer model) : PooledObjectPolicy<PredictionEngine<ModelInput, ModelOutput>>

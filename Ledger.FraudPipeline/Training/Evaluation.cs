@@ -24,4 +24,13 @@ public static class Evaluation
         var realised = (double)legit.Count(s => s > threshold) / legit.Length;
         return (recall, threshold, realised);
     }
+
+    /// <summary>Recall and false-positive rate when flagging scores at or above <paramref name="threshold"/>.</summary>
+    public static (double Recall, double FalsePositiveRate) AtThreshold(IReadOnlyList<(double Score, bool IsFraud)> scored, double threshold)
+    {
+        var fraud = scored.Count(s => s.IsFraud);
+        var legit = scored.Count - fraud;
+        return ((double)scored.Count(s => s.IsFraud && s.Score >= threshold) / Math.Max(1, fraud),
+            (double)scored.Count(s => !s.IsFraud && s.Score >= threshold) / Math.Max(1, legit));
+    }
 }

@@ -40,6 +40,10 @@ public sealed record TrainedModel(ITransformer Model, DataViewSchema InputSchema
 /// </summary>
 public static class ModelTrainer
 {
+    /// <summary>Score thresholds whose held-out recall and false-positive rate are reported, for choosing
+    /// decision thresholds.</summary>
+    public static readonly double[] OperatingThresholds = [0.01, 0.05, 0.1, 0.3, 0.5, 0.7, 0.9];
+
     public static (List<SyntheticPayment> Train, List<SyntheticPayment> Holdout) SplitByTime(
         IReadOnlyList<SyntheticPayment> rows, double holdoutShare)
     {
@@ -107,7 +111,12 @@ public static class ModelTrainer
                 Math.Round(recall, 4),
                 threshold,
                 Math.Round(fpr, 5),
-                byScenario),
+                byScenario,
+                OperatingThresholds.Select(t =>
+                {
+                    var (r, f) = Evaluation.AtThreshold(scored, t);
+                    return new ModelInfo.OperatingPoint(t, Math.Round(r, 4), Math.Round(f, 5));
+                }).ToList()),
             FraudFeatures.Names);
         return new TrainedModel(model, trainView.Schema, info, ml, importance);
     }

@@ -60,6 +60,11 @@ public static class TrainCommand
             Console.WriteLine($"  recall {scenario,-18} {recall:F4}");
         }
 
+        foreach (var point in i.Metrics.OperatingPoints)
+        {
+            Console.WriteLine($"  score >= {point.Threshold,-4}: recall {point.Recall:F4}, FPR {point.FalsePositiveRate:P3}");
+        }
+
         Console.WriteLine("feature importance (gain): " + string.Join(", ", trained.Importance.Take(8).Select(x => $"{x.Feature} {x.Gain:F2}")));
         Console.WriteLine($"model {i.Model} {i.ModelVersion} written to {Path.GetFullPath(outDir)} " +
                           $"({new FileInfo(Path.Combine(outDir, ModelInfo.ModelFile)).Length / 1024} KiB) in {seconds:F1} s");

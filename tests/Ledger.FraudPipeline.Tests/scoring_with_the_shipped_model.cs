@@ -36,7 +36,8 @@ public class scoring_with_the_shipped_model
 
         score.Score.Should().BeInRange(0, 1);
         score.Score.Should().BeGreaterThan(Shipped.Value.Info.Metrics.ThresholdAt1PctFpr).And.BeGreaterThan(20 * typicalLegit);
-        score.Reasons.Should().Contain(r => r.Contains("in the last minute", StringComparison.Ordinal));
+        score.Reasons.Should().BeEmpty("explanations are FraudExplainer's, added by the processor");
+        FraudExplainer.Explain(burst.Features).Should().Contain(r => r.Contains("in the last minute", StringComparison.Ordinal));
         (score.Model, score.ModelVersion).Should().Be((Shipped.Value.Info.Model, Shipped.Value.Info.ModelVersion));
     }
 

@@ -33,6 +33,14 @@ public class training_the_model
     }
 
     [Fact]
+    public void an_operating_point_flags_scores_at_or_above_its_threshold()
+    {
+        var scored = new List<(double, bool)> { (0.9, true), (0.5, true), (0.2, true), (0.5, false), (0.1, false), (0.0, false), (0.0, false) };
+
+        Evaluation.AtThreshold(scored, 0.5).Should().Be((2 / 3.0, 0.25));
+    }
+
+    [Fact]
     public void a_small_training_run_beats_a_sane_floor_on_held_out_data_and_repeats_exactly()
     {
         var options = SyntheticOptions.Small(5);
