@@ -2,7 +2,15 @@ using JasperFx.Events.Daemon;
 using Ledger.FraudPipeline;
 using Ledger.FraudPipeline.Features;
 using Ledger.FraudPipeline.Kafka;
+using Ledger.FraudPipeline.Training;
 using Ledger.ServiceDefaults;
+
+// `train`: generate synthetic data, train and write the model (ops/train-model); no web host, no database.
+if (args is ["train", ..])
+{
+    Environment.ExitCode = TrainCommand.Run(args[1..]);
+    return;
+}
 
 // The fraud pipeline (DESIGN steps 3–5): the Kafka bridge (event store -> Kafka), and the scoring consumer
 // (Kafka -> features -> score -> analysis, alerts -> verdict to the ledger).
