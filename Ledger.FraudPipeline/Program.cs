@@ -2,10 +2,19 @@ using JasperFx.Events.Daemon;
 using Ledger.FraudPipeline;
 using Ledger.FraudPipeline.Features;
 using Ledger.FraudPipeline.Kafka;
+using Ledger.FraudPipeline.ModelServer;
 using Ledger.ServiceDefaults;
 
 // The fraud pipeline (DESIGN steps 3–5): the Kafka bridge (event store -> Kafka), and the scoring consumer
 // (Kafka -> features -> score -> analysis, alerts -> verdict to the ledger).
+if (ModelServerHost.IsRequested(args))
+{
+    // Run as a SageMaker inference container (`serve`): only /ping and /invocations on :8080 (ModelServer/ModelServerHost.cs).
+    // The lead wires the in-process model's factory here; until then the container serves Fraud__Scorer=rules.
+    ModelServerHost.Run(args, inProcessModel: null);
+    return;
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLedgerDefaults("FraudPipeline",
     store: opts =>
