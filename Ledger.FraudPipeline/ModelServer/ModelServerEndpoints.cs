@@ -38,7 +38,8 @@ public static class ModelServerEndpoints
         group.MapPost("/invocations", (HttpRequest request, CancellationToken ct) => Invoke(served, request, ct))
             .WithName("ModelServerInvoke")
             .WithSummary("Scores one text/csv row of the fraud features, in FraudFeatures.Names order.")
-            .Accepts<string>(SageMakerPayload.RequestContentType)
+            // No .Accepts(text/csv): routing would then answer a bare 415 itself, before the handler can say what to send.
+            .WithDescription("Body: text/csv, one row, no header, the FraudFeatures.Names columns in order, invariant culture.")
             .Produces<ModelAnswer>(StatusCodes.Status200OK, SageMakerPayload.ResponseContentType)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
