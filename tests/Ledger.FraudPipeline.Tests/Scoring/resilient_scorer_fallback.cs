@@ -91,7 +91,9 @@ public sealed class resilient_scorer_fallback
     {
         await using var model = await ModelServerInstance.StartAsync(_ => new LogisticTestScorer());
         await using var runtime = await FakeSageMakerRuntime.StartAsync(model.Url);
-        using var sp = sagemaker_scorer_against_fake_runtime.Services(runtime.Url, new BasicAWSCredentials(FakeSageMakerRuntime.AccessKey, "wrong-secret"));
+        // A generous timeout, so it is the 403 that this test sees fall back, not a slow first connection.
+        using var sp = sagemaker_scorer_against_fake_runtime.Services(runtime.Url, new BasicAWSCredentials(FakeSageMakerRuntime.AccessKey, "wrong-secret"),
+            settings: ("Fraud:Resilience:Timeout", "00:00:10"));
 
         var score = await sp.GetRequiredService<IFraudScorer>().ScoreAsync(Samples.Burst(), default);
 
@@ -107,7 +109,7 @@ public sealed class resilient_scorer_fallback
         await using var runtime = await FakeSageMakerRuntime.StartAsync(model.Url);
         runtime.Delay = TimeSpan.FromSeconds(20);
         using var sp = sagemaker_scorer_against_fake_runtime.Services(runtime.Url,
-            new BasicAWSCredentials(FakeSageMakerRuntime.AccessKey, FakeSageMakerRuntime.Secret), settings: ("Fraud:Resilience:Timeout", "00:00:00.200"));
+            new BasicAWSCredentials(FakeSageMakerRuntime.AccessKey, FakeSageMakerRuntime.Secret), settings: ("Fraud:Resilience:Timeout", "00:00:02"));
 
         var score = await sp.GetRequiredService<IFraudScorer>().ScoreAsync(Samples.Burst(), default);
 
