@@ -3,6 +3,7 @@ using Ledger.FraudPipeline;
 using Ledger.FraudPipeline.Features;
 using Ledger.FraudPipeline.Kafka;
 using Ledger.FraudPipeline.Training;
+using Ledger.FraudPipeline.ModelServer;
 using Ledger.ServiceDefaults;
 
 // `train`: generate synthetic data, train and write the model (ops/train-model); no web host, no database.
@@ -14,6 +15,14 @@ if (args is ["train", ..])
 
 // The fraud pipeline (DESIGN steps 3–5): the Kafka bridge (event store -> Kafka), and the scoring consumer
 // (Kafka -> features -> score -> analysis, alerts -> verdict to the ledger).
+if (ModelServerHost.IsRequested(args))
+{
+    // Run as a SageMaker inference container (`serve`): only /ping and /invocations on :8080 (ModelServer/ModelServerHost.cs).
+    // The lead wires the in-process model's factory here; until then the container serves Fraud__Scorer=rules.
+    ModelServerHost.Run(args, inProcessModel: null);
+    return;
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddLedgerDefaults("FraudPipeline",
     store: opts =>
