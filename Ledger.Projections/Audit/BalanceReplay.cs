@@ -115,7 +115,9 @@ public sealed class BalanceReplay(IDocumentStore store)
         var accounts = new Dictionary<string, AccountFunds>(StringComparer.Ordinal);
         long count = 0;
         await using var read = new NpgsqlCommand(
-            $"select type, data from {Schema}.mt_events where data ? 'legs' and (@asOf::timestamptz is null or (data->>'at')::timestamptz <= @asOf) order by seq_id",
+            // A loose bound in SQL (the jsonb text has 100 ns ticks, timestamptz microseconds: the cast rounds), the exact
+            // one below, truncated to microseconds as ledger.entries stores the same instant.
+            $"select type, data from {Schema}.mt_events where data ? 'legs' and (@asOf::timestamptz is null or (data->>'at')::timestamptz <= @asOf + interval '1 microsecond') order by seq_id",
             connection, tx);
         read.Parameters.Add(new NpgsqlParameter("asOf", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = (object?)asOf?.UtcDateTime ?? DBNull.Value });
         await using var reader = await read.ExecuteReaderAsync(ct);
@@ -125,6 +127,11 @@ public sealed class BalanceReplay(IDocumentStore store)
             var name = reader.GetString(0);
             var type = EventNames.TypeOf(name) ?? throw new InvalidOperationException($"Stored event type {name} is unknown to this build: replay cannot be trusted.");
             var e = (MoneyEvent)serializer.FromJson(type, reader, 1);
+            if (asOf is { } limit && Microseconds(e.At) > limit)
+            {
+                continue;
+            }
+
             count++;
             touched.Clear();
             foreach (var posting in e.Postings)
@@ -144,6 +151,9 @@ public sealed class BalanceReplay(IDocumentStore store)
 
         return (count, accounts);
     }
+
+    /// <summary>The instant as PostgreSQL keeps it (whole microseconds, truncated as Npgsql writes it).</summary>
+    private static DateTimeOffset Microseconds(DateTimeOffset at) => new(at.UtcTicks - (at.UtcTicks % 10), TimeSpan.Zero);
 
     private static AccountFunds Empty(string id) =>
         new(id, string.Empty, AccountStatus.Active, ImmutableDictionary<string, Balance>.Empty, Velocity.None, 0);
