@@ -49,7 +49,7 @@ public abstract class AuditStoreFixture : IAsyncLifetime
 /// </summary>
 public sealed class AuditSeed(DocumentStore store)
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 20, 9, 0, 0, TimeSpan.Zero);
+    public static readonly DateTimeOffset T0 = new(2026, 11, 20, 9, 0, 0, TimeSpan.Zero);
     private readonly Dictionary<string, AccountFunds> _funds = new(StringComparer.Ordinal);
     private readonly LedgerTables _tables = new(store);
 
@@ -77,6 +77,7 @@ public sealed class AuditSeed(DocumentStore store)
         var commit = new LedgerCommit(_tables);
         var entries = new List<LedgerEntry>();
         var touched = new HashSet<string>(StringComparer.Ordinal);
+        var payments = new List<PaymentRecord>();
         void Apply(string stream, bool fresh, params MoneyEvent[] events)
         {
             if (fresh)
@@ -119,10 +120,20 @@ public sealed class AuditSeed(DocumentStore store)
             var (payer, payee) = (accounts[i], accounts[(i + 1) % accounts.Count]);
             var payment = Ids.New(Ids.PaymentPrefix);
             var amount = 100 + i;
-            Apply(payment, true,
-                new PaymentInitiated(payment, payer, payee, amount, "USD", "personal", null, null, "owner", at),
+            MoneyEvent[] events =
+            [
+                new PaymentInitiated(payment, payer, payee, amount, "USD", "personal", "for Alice's birthday", null, "owner", at),
                 new PaymentFundsReserved(payment, Postings.Move("USD", amount, payer, Bucket.Available, payer, Bucket.Pending), at),
-                new PaymentCompleted(payment, Postings.Move("USD", amount, payer, Bucket.Pending, payee, Bucket.Available), at));
+                new PaymentCompleted(payment, Postings.Move("USD", amount, payer, Bucket.Pending, payee, Bucket.Available), at),
+            ];
+            Apply(payment, true, events);
+            var record = new PaymentRecord();
+            foreach (var e in events)
+            {
+                PaymentRecords.Apply(record, e);
+            }
+
+            payments.Add(record);
         }
 
         commit.Upsert(touched.Select(id => new AccountBalances
@@ -132,6 +143,7 @@ public sealed class AuditSeed(DocumentStore store)
             EntryCount = _funds[id].EntryCount,
             Revision = round + 1,
         }).ToList(), b => b.Id);
+        commit.Upsert(payments, p => p.Id);
         commit.Sql(LedgerSql.InsertEntries,
             entries.Select(e => e.AccountId).ToArray(), entries.Select(e => e.Seq).ToArray(), entries.Select(e => e.Kind).ToArray(),
             entries.Select(e => e.PaymentId).ToArray(), entries.Select(e => e.TransactionId).ToArray(), entries.Select(e => e.Currency).ToArray(),
