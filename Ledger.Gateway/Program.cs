@@ -49,7 +49,8 @@ app.UseSwaggerUI(o =>
 app.MapReverseProxy();
 app.Run();
 
-/// <summary>Which service answers which request. Reads of views go to QueryApi; everything else to CommandApi.</summary>
+/// <summary>Which service answers which request. Reads of views, the audit log (replay included: it only reads) and
+/// analytics go to QueryApi; everything else to CommandApi.</summary>
 public sealed class GatewayRoutes
 {
     private GatewayRoutes()
@@ -79,6 +80,29 @@ public sealed class GatewayRoutes
             Order = 1,
             Match = new RouteMatch { Path = "/v1/disputes/{**rest}", Methods = ["GET", "HEAD"] },
         },
+        // --- read side: audit, analytics and ledger reports (issue 7, read-audit), all to QueryApi ---
+        new RouteConfig
+        {
+            RouteId = "query-audit",
+            ClusterId = "query",
+            Order = 1,
+            Match = new RouteMatch { Path = "/v1/audit/{**rest}", Methods = ["GET", "HEAD", "POST"] },
+        },
+        new RouteConfig
+        {
+            RouteId = "query-analytics",
+            ClusterId = "query",
+            Order = 1,
+            Match = new RouteMatch { Path = "/v1/analytics/{**rest}", Methods = ["GET", "HEAD"] },
+        },
+        new RouteConfig
+        {
+            RouteId = "query-ledger-audit",
+            ClusterId = "query",
+            Order = 1,
+            Match = new RouteMatch { Path = "/v1/ledger/{**rest}", Methods = ["GET", "HEAD"] },
+        },
+        // --- end of read-audit routes ---
         new RouteConfig
         {
             RouteId = "query-fraud-analyses",

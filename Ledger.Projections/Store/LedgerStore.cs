@@ -144,6 +144,11 @@ public static class EventNames
 
     private static readonly Dictionary<Type, string> ByType = All.ToDictionary(x => x.Type, x => x.Name);
 
+    private static readonly Dictionary<string, Type> ByName = All.ToDictionary(x => x.Name, x => x.Type, StringComparer.Ordinal);
+
+    /// <summary>The event type stored under <paramref name="name"/>, if any (replay reads raw rows).</summary>
+    public static Type? TypeOf(string name) => ByName.GetValueOrDefault(name);
+
     public static void Register(IEventStoreOptions events)
     {
         foreach (var (type, name) in All)

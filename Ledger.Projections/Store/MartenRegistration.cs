@@ -8,7 +8,7 @@ namespace Ledger.Projections.Store;
 public static class MartenRegistration
 {
     /// <summary>Registers the document store with lightweight sessions and creates the schema at start-up: Marten's
-    /// objects, then the ledger's plain tables (<see cref="LedgerSql"/>), so any host can start first on a new
+    /// objects, then the ledger's plain tables (<see cref="LedgerSql"/>) and the audit chain's (<see cref="Audit.AuditSql"/>), so any host can start first on a new
     /// database (QueryApi reads <c>ledger.entries</c> even where no engine has run yet).</summary>
     /// <param name="configure">More store configuration of one host (the fraud pipeline's feature documents).</param>
     /// <param name="more">More registration of one host (the fraud pipeline's Kafka bridge subscription and daemon).</param>
@@ -35,6 +35,7 @@ public static class MartenRegistration
             await using var connection = store.Storage.Database.CreateConnection();
             await connection.OpenAsync(cancellationToken);
             await LedgerSql.EnsureAsync(connection, cancellationToken);
+            await Audit.AuditSql.EnsureAsync(connection, cancellationToken);
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

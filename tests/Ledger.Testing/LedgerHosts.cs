@@ -37,6 +37,7 @@ public abstract class LedgerHosts<TCommand, TQuery> : IAsyncLifetime
     public LogSink Logs { get; } = new();
     public AuthSettings Auth { get; } = new() { SigningKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(64)) };
     public string MasterKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+    public string AuditKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
     public HostFactory<TCommand> Command { get; private set; } = null!;
     public HostFactory<TQuery> Query { get; private set; } = null!;
 
@@ -49,6 +50,7 @@ public abstract class LedgerHosts<TCommand, TQuery> : IAsyncLifetime
     {
         ["ConnectionStrings:Ledger"] = ConnectionString,
         ["Pii:MasterKey"] = MasterKey,
+        ["Audit:SigningKey"] = AuditKey,
         ["Auth:SigningKey"] = Auth.SigningKey,
         ["Auth:Issuer"] = Auth.Issuer,
         ["Auth:Audience"] = Auth.Audience,
@@ -100,10 +102,13 @@ public sealed class LedgerClient(HttpClient command, HttpClient query) : IDispos
     public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request)
     {
         var path = request.RequestUri!.OriginalString;
-        var isRead = request.Method == HttpMethod.Get
+        var isRead = (request.Method == HttpMethod.Get
             && (path.StartsWith("/v1/accounts", StringComparison.Ordinal) || path.StartsWith("/v1/payments", StringComparison.Ordinal)
                 || path.StartsWith("/v1/disputes", StringComparison.Ordinal) || path.StartsWith("/v1/fraud/analyses", StringComparison.Ordinal)
-                || path.StartsWith("/v1/alerts", StringComparison.Ordinal));
+                || path.StartsWith("/v1/alerts", StringComparison.Ordinal)
+                || path.StartsWith("/v1/audit/", StringComparison.Ordinal) || path.StartsWith("/v1/analytics/", StringComparison.Ordinal)
+                || path.StartsWith("/v1/ledger/", StringComparison.Ordinal)))
+            || (request.Method == HttpMethod.Post && path.StartsWith("/v1/audit/replay", StringComparison.Ordinal));
         return (isRead ? query : command).SendAsync(request);
     }
 
