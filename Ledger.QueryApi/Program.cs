@@ -2,6 +2,7 @@ using Ledger.Projections.Privacy;
 using Ledger.QueryApi.Accounts;
 using Ledger.QueryApi.Fraud;
 using Ledger.QueryApi.Money;
+using Ledger.QueryApi.Statements;
 using Ledger.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -16,6 +17,7 @@ app.MapAccountQueries();
 app.MapMoneyQueries();
 app.MapDisputeQueries();
 app.MapFraudQueries();
+app.MapStatements();
 app.Run();
 
 /// <summary>Entry point, public for WebApplicationFactory.</summary>

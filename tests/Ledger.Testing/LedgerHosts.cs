@@ -103,7 +103,7 @@ public sealed class LedgerClient(HttpClient command, HttpClient query) : IDispos
         var isRead = request.Method == HttpMethod.Get
             && (path.StartsWith("/v1/accounts", StringComparison.Ordinal) || path.StartsWith("/v1/payments", StringComparison.Ordinal)
                 || path.StartsWith("/v1/disputes", StringComparison.Ordinal) || path.StartsWith("/v1/fraud/analyses", StringComparison.Ordinal)
-                || path.StartsWith("/v1/alerts", StringComparison.Ordinal));
+                || path.StartsWith("/v1/alerts", StringComparison.Ordinal) || path.StartsWith("/v1/ledger", StringComparison.Ordinal));
         return (isRead ? query : command).SendAsync(request);
     }
 
