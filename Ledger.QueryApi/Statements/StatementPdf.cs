@@ -82,8 +82,8 @@ public static class StatementPdf
                 var width = page.Width.Point - (2 * Margin);
                 gfx.DrawString($"#{e.Seq.ToString(CultureInfo.InvariantCulture)}", Body, XBrushes.Black, Margin, y, XStringFormats.TopLeft);
                 gfx.DrawString(e.OccurredAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), Body, XBrushes.Black, Margin + 45, y, XStringFormats.TopLeft);
-                gfx.DrawString(e.Kind, Body, XBrushes.Black, Margin + 150, y, XStringFormats.TopLeft);
-                gfx.DrawString(e.Counterparty ?? e.PaymentId ?? e.TransactionId ?? "-", Small, XBrushes.DimGray, Margin + 245, y + 1.5, XStringFormats.TopLeft);
+                gfx.DrawString(e.Kind, Body, XBrushes.Black, Margin + 140, y, XStringFormats.TopLeft);
+                gfx.DrawString(Clip(e.Counterparty ?? e.PaymentId ?? e.TransactionId ?? "-"), Small, XBrushes.DimGray, Margin + 225, y + 1.5, XStringFormats.TopLeft);
                 gfx.DrawString(Amounts.Format(e.Amount, c), Body, XBrushes.Black, new XRect(Margin, y, width - 80, RowHeight), XStringFormats.TopRight);
                 gfx.DrawString(Amounts.Format(e.BalanceAfter, c), Body, XBrushes.Black, new XRect(Margin, y, width, RowHeight), XStringFormats.TopRight);
                 y += RowHeight;
@@ -157,7 +157,7 @@ public static class StatementPdf
         }
 
         double X(DateTimeOffset t) => box.Left + (box.Width * Math.Clamp((t - start).TotalSeconds / (end - start).TotalSeconds, 0, 1));
-        double Y(long v) => box.Bottom - (box.Height * (v - min) / (double)(max - min));
+        double Y(long v) => box.Bottom - 4 - ((box.Height - 8) * (v - min) / (double)(max - min));
 
         var points = new List<XPoint> { new(X(start), Y(part.Opening.Total)) };
         var current = part.Opening.Total;
@@ -191,8 +191,8 @@ public static class StatementPdf
         y += 17;
         gfx.DrawString("Seq", Small, XBrushes.DimGray, Margin, y, XStringFormats.TopLeft);
         gfx.DrawString("Occurred (UTC)", Small, XBrushes.DimGray, Margin + 45, y, XStringFormats.TopLeft);
-        gfx.DrawString("Kind", Small, XBrushes.DimGray, Margin + 150, y, XStringFormats.TopLeft);
-        gfx.DrawString("Counterparty / reference", Small, XBrushes.DimGray, Margin + 245, y, XStringFormats.TopLeft);
+        gfx.DrawString("Kind", Small, XBrushes.DimGray, Margin + 140, y, XStringFormats.TopLeft);
+        gfx.DrawString("Counterparty / reference", Small, XBrushes.DimGray, Margin + 225, y, XStringFormats.TopLeft);
         gfx.DrawString("Amount", Small, XBrushes.DimGray, new XRect(Margin, y, width - 80, 10), XStringFormats.TopRight);
         gfx.DrawString("Balance", Small, XBrushes.DimGray, new XRect(Margin, y, width, 10), XStringFormats.TopRight);
         gfx.DrawLine(Axis, Margin, y + 11, Margin + width, y + 11);
@@ -204,6 +204,9 @@ public static class StatementPdf
         gfx.DrawString(label, Body, XBrushes.DimGray, Margin, y, XStringFormats.TopLeft);
         gfx.DrawString(value, Body, XBrushes.Black, Margin + 70, y, XStringFormats.TopLeft);
     }
+
+    /// <summary>Ids are long; the column holds about 34 characters of the small font.</summary>
+    private static string Clip(string text) => text.Length <= 34 ? text : string.Concat(text.AsSpan(0, 33), "…");
 
     private static string Instant(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 }
