@@ -37,7 +37,7 @@ internal static class StatementBench
         await TimeAsync(http, account.Auth, $"statement JSON (~{Step} entries, random window)", 200, "application/json", () => $"/v1/accounts/{account.Id}/statement?{Window()}");
         await TimeAsync(http, account.Auth, $"statement CSV (~{Step} entries)", 100, "text/csv", () => $"/v1/accounts/{account.Id}/statement?{Window()}");
         await TimeAsync(http, account.Auth, $"statement PDF (~{Step} entries)", 50, "application/pdf", () => $"/v1/accounts/{account.Id}/statement?{Window()}");
-        await TimeAsync(http, account.Auth, "statement JSON, latest window (opening = deepest)", 100, "application/json",
+        await TimeAsync(http, account.Auth, "statement JSON, empty window at the newest instant (deepest probes)", 100, "application/json",
             () => $"/v1/accounts/{account.Id}/statement?from={Iso(instants[^2])}&asOf={Iso(instants[^1])}");
         await TimeAsync(http, account.Auth, $"statement JSON, whole history ({options.Postings} entries)", 5, "application/json", () => $"/v1/accounts/{account.Id}/statement");
         await TimeAsync(http, auditor, "trial-balance (whole ledger)", 20, "application/json", () => "/v1/ledger/trial-balance");
