@@ -119,6 +119,13 @@ public sealed class GatewayRoutes
         },
         new RouteConfig
         {
+            RouteId = "query-ledger",
+            ClusterId = "query",
+            Order = 1,
+            Match = new RouteMatch { Path = "/v1/ledger/{**rest}", Methods = ["GET", "HEAD"] },
+        },
+        new RouteConfig
+        {
             RouteId = "command",
             ClusterId = "command",
             Order = 10,

@@ -4,6 +4,7 @@ using Ledger.QueryApi.Analytics;
 using Ledger.QueryApi.Audit;
 using Ledger.QueryApi.Fraud;
 using Ledger.QueryApi.Money;
+using Ledger.QueryApi.Statements;
 using Ledger.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -21,6 +22,7 @@ app.MapDisputeQueries();
 app.MapFraudQueries();
 app.MapAuditEndpoints();
 app.MapAnalyticsEndpoints();
+app.MapStatements();
 app.Run();
 
 /// <summary>Entry point, public for WebApplicationFactory.</summary>

@@ -28,6 +28,9 @@ internal sealed partial class ShardWriter
         public readonly Dictionary<string, FxQuote> Quotes = new(StringComparer.Ordinal);
         public readonly Dictionary<string, DisputeRecord> Disputes = new(StringComparer.Ordinal);
         public readonly Dictionary<string, PendingReturn> Returns = new(StringComparer.Ordinal);
+        /// <summary>What the batch moves per (account, currency), system accounts included: the point-in-time history
+        /// (BalanceHistory), one row each, written with the batch.</summary>
+        public readonly Dictionary<(string Account, string Currency), Balance> Movements = [];
         public bool HasWrites => NewStreams.Count > 0 || ExistingStreams.Count > 0;
     }
 
@@ -378,6 +381,12 @@ internal sealed partial class ShardWriter
     /// <summary>Applies an event to every account of this shard it touches, and writes their history lines.</summary>
     private void Evolve(BatchWork work, MoneyEvent e)
     {
+        foreach (var posting in e.Postings)
+        {
+            var key = (posting.Account, posting.Currency);
+            work.Movements[key] = work.Movements.GetValueOrDefault(key).Apply(posting);
+        }
+
         foreach (var accountId in e.Postings.Select(p => p.Account).Where(a => !SystemAccounts.IsSystem(a)).Distinct())
         {
             var before = Funds(work, accountId) ?? throw new InvalidOperationException($"Account {accountId} is not loaded in shard {Shard}.");
@@ -481,6 +490,24 @@ internal sealed partial class ShardWriter
                 entries.Select(e => e.BalanceAfter).ToArray(),
                 entries.Select(e => e.Counterparty).ToArray(),
                 entries.Select(e => e.OccurredAt).ToArray());
+        }
+
+        if (work.Movements.Count > 0)
+        {
+            // Customer rows carry the buckets and entry count after the batch (the staged state); system rows only
+            // the change: several shards move them at once, so no writer knows their running balance.
+            var moves = work.Movements.ToList();
+            AccountFunds? After(string account) => SystemAccounts.IsSystem(account) ? null : work.Staged[account];
+            commit.Sql(Ledger.Projections.Statements.BalanceHistory.Insert,
+                moves.Select(m => m.Key.Account).ToArray(),
+                moves.Select(m => m.Key.Currency).ToArray(),
+                moves.Select(m => m.Value.Available).ToArray(),
+                moves.Select(m => m.Value.Pending).ToArray(),
+                moves.Select(m => m.Value.Held).ToArray(),
+                moves.Select(m => After(m.Key.Account)?.BalanceIn(m.Key.Currency).Available).ToArray(),
+                moves.Select(m => After(m.Key.Account)?.BalanceIn(m.Key.Currency).Pending).ToArray(),
+                moves.Select(m => After(m.Key.Account)?.BalanceIn(m.Key.Currency).Held).ToArray(),
+                moves.Select(m => After(m.Key.Account)?.EntryCount).ToArray());
         }
 
         var records = work.Idempotency;

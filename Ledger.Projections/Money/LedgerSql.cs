@@ -106,6 +106,12 @@ public static class LedgerSql
                 await ddl.ExecuteNonQueryAsync(ct);
             }
 
+            // Point-in-time balances (statements issue): after the entries table, which its backfill reads.
+            await using (var history = new NpgsqlCommand(Statements.BalanceHistory.Ddl, connection, tx))
+            {
+                await history.ExecuteNonQueryAsync(ct);
+            }
+
             await tx.CommitAsync(ct);
         }
     }

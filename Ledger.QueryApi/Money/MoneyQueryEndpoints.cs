@@ -4,6 +4,7 @@ using Ledger.Domain.Accounts;
 using Ledger.Domain.Common;
 using Ledger.Projections.Accounts;
 using Ledger.Projections.Money;
+using Ledger.Projections.Statements;
 using Ledger.Projections.Store;
 using Ledger.ServiceDefaults;
 using Marten;
@@ -35,8 +36,10 @@ public static class MoneyQueryEndpoints
 
         app.MapGet("/v1/accounts/{id}/balances", GetBalances)
             .WithTags("Accounts")
-            .WithSummary("Balances per currency: available, pending (reserved by payments in flight), held.")
+            .WithSummary("Balances per currency: available, pending (reserved by payments in flight), held; with asOf, as booked at that instant.")
+            .WithDescription("asOf (ISO 8601): the balances as the ledger stood at that instant (currencies not yet held then are absent).")
             .Produces<IReadOnlyList<BalanceView>>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -104,14 +107,31 @@ public static class MoneyQueryEndpoints
         return TypedResults.Ok(payments.Select(MoneyViews.Render).ToList());
     }
 
-    internal static async Task<IResult> GetBalances(string id, ClaimsPrincipal user, IQuerySession session, CancellationToken ct)
+    internal static async Task<IResult> GetBalances(string id, string? asOf, ClaimsPrincipal user, IQuerySession session, CancellationToken ct)
     {
         if (await VisibleAccountAsync(session, user.Actor(), id, ct) is not null)
         {
             return Problems.NotFound("No such account.");
         }
 
-        return TypedResults.Ok(MoneyViews.Render(await session.LoadAsync<AccountBalances>(id, ct)));
+        var errors = new Dictionary<string, string[]>();
+        var at = ParseInstant(asOf, "asOf", errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        var current = await session.LoadAsync<AccountBalances>(id, ct);
+        if (at is not { } instant)
+        {
+            return TypedResults.Ok(MoneyViews.Render(current));
+        }
+
+        // Point in time (Ledger.Projections/Statements/BalanceHistory): one index probe per currency, at any depth.
+        await using var connection = session.DocumentStore.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        var then = await BalanceHistory.AccountAsOfAsync(connection, id, current is null ? [] : current.Balances.Keys, instant, ct);
+        return TypedResults.Ok(then.Balances.Select(b => MoneyViews.Render(b.Key, b.Value)).ToList());
     }
 
     internal static async Task<IResult> ListEntries(

@@ -35,11 +35,14 @@ switch (options.Scenario)
         Report.Print("mixed: payments to final status", options.Rate, await payments);
         Report.Print("mixed: account edits", options.EditRate, await edits);
         break;
+    case "statements":
+        await StatementBench.RunAsync(http, options, clients);
+        break;
     default:
-        throw new ArgumentException($"Unknown scenario '{options.Scenario}'. Known: account-edits, payments-uniform, payments-hot, payments-fx, mixed.");
+        throw new ArgumentException($"Unknown scenario '{options.Scenario}'. Known: account-edits, payments-uniform, payments-hot, payments-fx, mixed, statements.");
 }
 
-internal sealed record BenchOptions(string Scenario, string Url, int Rate, int Seconds, int WarmupSeconds, int Accounts, int Subjects, int Concurrency, int EditRate)
+internal sealed record BenchOptions(string Scenario, string Url, int Rate, int Seconds, int WarmupSeconds, int Accounts, int Subjects, int Concurrency, int EditRate, int Postings)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -60,7 +63,8 @@ internal sealed record BenchOptions(string Scenario, string Url, int Rate, int S
             int.Parse(Get("accounts", "200"), CultureInfo.InvariantCulture),
             int.Parse(Get("subjects", "20"), CultureInfo.InvariantCulture),
             int.Parse(Get("concurrency", "32"), CultureInfo.InvariantCulture),
-            int.Parse(Get("edit-rate", "100"), CultureInfo.InvariantCulture));
+            int.Parse(Get("edit-rate", "100"), CultureInfo.InvariantCulture),
+            int.Parse(Get("postings", "100000"), CultureInfo.InvariantCulture));
     }
 }
 

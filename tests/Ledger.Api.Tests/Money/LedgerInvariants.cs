@@ -73,6 +73,31 @@ public static class LedgerInvariants
             where leg->>'account' = 'sys_fees' group by 1
             """);
         fees.Where(r => (long)r[1] < 0).Should().BeEmpty("the spread is revenue, never a loss");
+
+        // 7. The point-in-time history (statements issue) holds every posting, and each customer's newest row is its
+        //    balance now, bucket by bucket.
+        var historyMismatches = await RowsAsync(connection, """
+            with replay as (
+                select leg->>'account' as account, leg->>'currency' as currency,
+                       sum(case when leg->>'bucket' = 'Available' then (leg->>'amount')::bigint else 0 end) as a,
+                       sum(case when leg->>'bucket' = 'Pending' then (leg->>'amount')::bigint else 0 end) as p,
+                       sum(case when leg->>'bucket' = 'Held' then (leg->>'amount')::bigint else 0 end) as h
+                from ledger.mt_events e, jsonb_array_elements(e.data->'legs') leg group by 1, 2),
+            history as (
+                select account_id as account, currency, sum(available_change) as a, sum(pending_change) as p, sum(held_change) as h
+                from ledger.balance_changes group by 1, 2)
+            select coalesce(r.account, k.account), coalesce(r.currency, k.currency)
+            from replay r full join history k on r.account = k.account and r.currency = k.currency
+            where r.a is distinct from k.a or r.p is distinct from k.p or r.h is distinct from k.h
+            """);
+        historyMismatches.Should().BeEmpty("the balance history sums to the events' postings");
+        var newest = await RowsAsync(connection, """
+            select b.id, c.key from ledger.mt_doc_accountbalances b cross join jsonb_each(b.data->'balances') c
+            cross join lateral (select * from ledger.balance_changes h where h.account_id = b.id and h.currency = c.key
+                                order by h.booked_at desc, h.id desc limit 1) n
+            where n.available <> (c.value->>'available')::bigint or n.pending <> (c.value->>'pending')::bigint or n.held <> (c.value->>'held')::bigint
+            """);
+        newest.Should().BeEmpty("a customer's newest history row is its balance");
     }
 
     public static async Task<List<object[]>> RowsAsync(NpgsqlConnection connection, string sql)

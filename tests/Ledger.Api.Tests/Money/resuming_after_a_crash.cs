@@ -71,6 +71,12 @@ public class resuming_after_a_crash(resuming_hosts hosts) : IClassFixture<resumi
             where id = @payee
             """);
         await Exec("delete from ledger.entries where account_id = @payee and payment_id = @pay");
+        // The point-in-time history rows of the payee's batch (the payee's and transit's, booked together).
+        await Exec("""
+            delete from ledger.balance_changes
+            where account_id in (@payee, 'sys_transit')
+              and booked_at = (select max(booked_at) from ledger.balance_changes where account_id = @payee)
+            """);
         await tx.CommitAsync();
     }
 }

@@ -95,6 +95,15 @@ public class through_the_gateway(gateway_hosts hosts) : IClassFixture<gateway_ho
         var balances = await (await http.GetAsync($"/v1/accounts/{payer}/balances")).JsonAsync();
         balances[0].GetProperty("available").GetString().Should().Be("12.50");
         (await (await http.GetAsync($"/v1/accounts/{payer}/transactions")).JsonAsync()).GetProperty("items").GetArrayLength().Should().Be(2);
+        var statement = await (await http.GetAsync($"/v1/accounts/{payer}/statement")).JsonAsync();
+        statement.GetProperty("currencies")[0].GetProperty("closing").GetProperty("total").GetString().Should().Be("12.50");
+
+        // The trial balance lives in QueryApi too (CommandApi would answer 404).
+        using var trial = new HttpRequestMessage(HttpMethod.Get, "/v1/ledger/trial-balance");
+        trial.Headers.Authorization = new AuthenticationHeaderValue("Bearer", hosts.Token("gw-auditor", "auditor"));
+        var trialBalance = await http.SendAsync(trial);
+        trialBalance.StatusCode.Should().Be(HttpStatusCode.OK, "GET /v1/ledger is routed to QueryApi");
+        (await trialBalance.JsonAsync()).GetProperty("balanced").GetBoolean().Should().BeTrue();
     }
 
     [Fact]
