@@ -8,8 +8,8 @@ public static class FraudRegistration
 {
     /// <summary>
     /// Kafka (section <c>Kafka</c>), the scoring consumer, decisions (section <c>Fraud</c>: ReviewAt, RejectAt,
-    /// ReviewOnRuleHit, LedgerUrl) and the verdict client. The scorer itself is registered by scoring's own
-    /// registration (<c>Fraud:Scorer</c>).
+    /// ReviewOnRuleHit, LedgerUrl), the scorer (<c>Fraud:Scorer</c>: model | sagemaker | rules, see
+    /// FraudScoringRegistration) with the rules beside it as one more input, and the verdict client.
     /// </summary>
     public static IServiceCollection AddFraudPipeline(this IServiceCollection services, IConfiguration configuration)
     {
@@ -23,6 +23,9 @@ public static class FraudRegistration
             http.BaseAddress = new Uri(ledgerUrl);
             http.Timeout = TimeSpan.FromSeconds(5);
         });
+        services.AddSingleton(sp => ModelScorer.Load(sp.GetRequiredService<IConfiguration>()["Fraud:ModelDirectory"]));
+        services.AddFraudScoring(configuration, InProcessModel);
+        services.AddSingleton(sp => new ScoringParts(sp.GetRequiredService<IFraudScorer>(), sp.GetRequiredService<RulesScorer>(), FraudExplainer.Explain));
         services.AddSingleton<FraudProcessor>();
         services.AddSingleton<FraudWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<FraudWorker>());
@@ -30,6 +33,11 @@ public static class FraudRegistration
         services.AddHealthChecks().AddCheck<KafkaHealthCheck>("kafka", tags: ["ready"]);
         return services;
     }
+
+    /// <summary>The in-process model (loaded once, at start: a missing or broken model file stops the host with a
+    /// <see cref="ModelLoadException"/> naming the file): <c>Fraud:ModelDirectory</c>, else the model shipped beside the
+    /// assemblies.</summary>
+    public static IFraudScorer InProcessModel(IServiceProvider services) => services.GetRequiredService<ModelScorer>();
 
     /// <summary>Creates the dedup table at start (idempotent) and purges ids older than a week once a day: Kafka's
     /// retention is shorter, so an older event cannot come back.</summary>

@@ -2,8 +2,9 @@ using JasperFx.Events.Daemon;
 using Ledger.FraudPipeline;
 using Ledger.FraudPipeline.Features;
 using Ledger.FraudPipeline.Kafka;
-using Ledger.FraudPipeline.Training;
 using Ledger.FraudPipeline.ModelServer;
+using Ledger.FraudPipeline.Scoring;
+using Ledger.FraudPipeline.Training;
 using Ledger.ServiceDefaults;
 
 // `train`: generate synthetic data, train and write the model (ops/train-model); no web host, no database.
@@ -18,8 +19,8 @@ if (args is ["train", ..])
 if (ModelServerHost.IsRequested(args))
 {
     // Run as a SageMaker inference container (`serve`): only /ping and /invocations on :8080 (ModelServer/ModelServerHost.cs).
-    // The lead wires the in-process model's factory here; until then the container serves Fraud__Scorer=rules.
-    ModelServerHost.Run(args, inProcessModel: null);
+    // The model comes from Fraud:ModelDirectory (SageMaker unpacks model artefacts into /opt/ml/model), else the shipped one.
+    ModelServerHost.Run(args, sp => ModelScorer.Load(sp.GetRequiredService<IConfiguration>()["Fraud:ModelDirectory"]));
     return;
 }
 

@@ -95,13 +95,6 @@ public sealed class GatewayRoutes
             Order = 1,
             Match = new RouteMatch { Path = "/v1/analytics/{**rest}", Methods = ["GET", "HEAD"] },
         },
-        new RouteConfig
-        {
-            RouteId = "query-ledger-audit",
-            ClusterId = "query",
-            Order = 1,
-            Match = new RouteMatch { Path = "/v1/ledger/{**rest}", Methods = ["GET", "HEAD"] },
-        },
         // --- end of read-audit routes ---
         new RouteConfig
         {

@@ -387,7 +387,15 @@ internal sealed partial class ShardWriter
             work.Movements[key] = work.Movements.GetValueOrDefault(key).Apply(posting);
         }
 
-        foreach (var accountId in e.Postings.Select(p => p.Account).Where(a => !SystemAccounts.IsSystem(a)).Distinct())
+        // A risk decision moves no money but counts toward the payer's velocity (daily limit, payments per minute):
+        // the payer is touched too, or the limits would never see a payment.
+        var touched = e.Postings.Select(p => p.Account).Where(a => !SystemAccounts.IsSystem(a));
+        if (e is PaymentRiskAssessed assessed)
+        {
+            touched = touched.Append(assessed.PayerAccountId);
+        }
+
+        foreach (var accountId in touched.Distinct())
         {
             var before = Funds(work, accountId) ?? throw new InvalidOperationException($"Account {accountId} is not loaded in shard {Shard}.");
             var after = MoneyDecider.Evolve(before, e);

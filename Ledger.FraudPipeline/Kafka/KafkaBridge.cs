@@ -27,14 +27,14 @@ public sealed class KafkaBridge : SubscriptionBase
     private static readonly Histogram<double> Lag = Meter.CreateHistogram<double>("ledger.bridge.lag", "ms", "Commit to Kafka acknowledgement");
 
     private readonly KafkaCluster _kafka;
-    private readonly ISerializer _serializer;
     private readonly ILogger<KafkaBridge> _logger;
     private readonly ResiliencePipeline _retry;
 
-    public KafkaBridge(KafkaCluster kafka, IDocumentStore store, ILogger<KafkaBridge> logger)
+    /// <remarks>Takes no IDocumentStore: the store is built with this subscription in it (a cycle); the serializer
+    /// comes from the session each page arrives with.</remarks>
+    public KafkaBridge(KafkaCluster kafka, ILogger<KafkaBridge> logger)
     {
         _kafka = kafka;
-        _serializer = store.Options.Serializer();
         _logger = logger;
         Name = SubscriptionId;
         Options.BatchSize = 1_000;
@@ -61,11 +61,12 @@ public sealed class KafkaBridge : SubscriptionBase
 
     public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller, IDocumentOperations operations, CancellationToken cancellationToken)
     {
+        var serializer = operations.DocumentStore.Options.Serializer();
         var messages = page.Events.Select(e => new Message<string, byte[]>
         {
             Key = e.StreamKey ?? e.StreamId.ToString(),
             Value = new EventEnvelope(e.Id, e.Sequence, e.StreamKey ?? e.StreamId.ToString(), e.Version, e.EventTypeName, e.Timestamp,
-                JsonDocument.Parse(_serializer.ToJson(e.Data)).RootElement).ToBytes(),
+                JsonDocument.Parse(serializer.ToJson(e.Data)).RootElement).ToBytes(),
             Headers = new Headers { { "event-type", System.Text.Encoding.UTF8.GetBytes(e.EventTypeName) } },
         }).ToList();
 

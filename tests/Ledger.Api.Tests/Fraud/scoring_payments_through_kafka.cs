@@ -1,6 +1,9 @@
 using System.Text.Json;
-using Ledger.FraudPipeline.Features;
+using Confluent.Kafka;
+using Ledger.FraudPipeline.Kafka;
 using Ledger.FraudPipeline.Scoring;
+using Ledger.Projections.Fraud;
+using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using static Ledger.Api.Tests.Money.MoneyFixtures;
 
@@ -8,15 +11,6 @@ namespace Ledger.Api.Tests.Fraud;
 
 public class pipeline_hosts : FraudHosts
 {
-    protected override void ConfigureServices(IServiceCollection services) =>
-        services.AddSingleton(new ScoringParts(new BurstScorer(), null, _ => ["burst"]));
-
-    /// <summary>TEMPORARY until the model lands: high risk from the fifth payment in a minute.</summary>
-    private sealed class BurstScorer : IFraudScorer
-    {
-        public ValueTask<FraudScore> ScoreAsync(FraudFeatures features, CancellationToken ct) =>
-            ValueTask.FromResult(new FraudScore(features.PayerCount1m >= 4 ? 0.95 : 0.05, [], "burst", "1"));
-    }
 }
 
 public class scoring_payments_through_kafka(pipeline_hosts hosts) : IClassFixture<pipeline_hosts>
@@ -56,8 +50,121 @@ public class scoring_payments_through_kafka(pipeline_hosts hosts) : IClassFixtur
         analyses.GetArrayLength().Should().Be(1);
         var analysis = analyses[0];
         analysis.GetProperty("decision").GetString().Should().Be("approve");
-        analysis.GetProperty("model").GetString().Should().Be("burst");
+        analysis.GetProperty("model").GetString().Should().Be("ledger-fraud-fasttree");
+        analysis.GetProperty("modelVersion").GetString().Should().NotBeNullOrEmpty();
         analysis.GetProperty("features").GetProperty("FirstPaymentToPayee").GetDouble().Should().Be(1);
         (await AvailableAsync(bob, payee)).Should().Be("12.00");
+    }
+
+    [Fact]
+    public async Task a_card_testing_burst_is_stopped_with_analyses_and_alerts()
+    {
+        // The "testing" scenario: a fresh account fires many tiny payments at accounts it never paid, seconds apart.
+        using var mallory = hosts.ClientFor("mallory");
+        using var others = hosts.ClientFor("others");
+        using var support = hosts.ClientFor("sam", "support");
+        var payer = await FundedAccountAsync(mallory, "500.00");
+        var payees = new List<string>();
+        for (var i = 0; i < 15; i++)
+        {
+            payees.Add((await AccountFixtures.CreateAsync(others)).Id);
+        }
+
+        var ids = new List<string>();
+        foreach (var payee in payees)
+        {
+            var response = await mallory.PostWithKeyAsync("/v1/payments", Payment(payer, payee, "1.00"));
+            response.StatusCode.Should().Be(HttpStatusCode.Created);
+            ids.Add((await response.JsonAsync()).GetProperty("id").GetString()!);
+        }
+
+        var statuses = new List<string>();
+        foreach (var id in ids)
+        {
+            statuses.Add((await FinalAsync(mallory, id)).GetProperty("status").GetString()!);
+        }
+
+        statuses.Should().Contain(s => s == "rejected" || s == "in_review", "the burst must be stopped: " + string.Join(",", statuses));
+        statuses[0].Should().Be("completed", "one small first payment is ordinary");
+
+        var analyses = await (await support.GetAsync($"/v1/fraud/analyses?accountId={payer}&limit=100")).JsonAsync();
+        analyses.GetArrayLength().Should().Be(ids.Count, "every payment is analysed exactly once");
+        var stopped = analyses.EnumerateArray().Where(a => a.GetProperty("decision").GetString() != "approve").ToList();
+        stopped.Should().NotBeEmpty();
+        stopped.Should().OnlyContain(a => a.GetProperty("reasons").GetArrayLength() > 0, "a stopped payment says why");
+        stopped.SelectMany(a => a.GetProperty("reasons").EnumerateArray().Select(r => r.GetString())).Should().Contain(r => r!.Contains("minute", StringComparison.Ordinal));
+
+        var alerts = await (await support.GetAsync($"/v1/alerts?accountId={payer}&type=high_risk")).JsonAsync();
+        alerts.GetArrayLength().Should().Be(stopped.Count);
+        (await mallory.GetAsync($"/v1/alerts?accountId={payer}")).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+
+        // The alerts also went to the alerts topic.
+        var published = Consume(hosts.Kafka, hosts.Kafka.Settings.AlertsTopic, count: 1000, TimeSpan.FromSeconds(3));
+        published.Select(m => System.Text.Json.JsonDocument.Parse(m.Message.Value).RootElement.GetProperty("paymentId").GetString())
+            .Should().Contain(stopped.Select(a => a.GetProperty("paymentId").GetString()));
+    }
+
+    [Fact]
+    public async Task a_redelivered_event_changes_nothing()
+    {
+        using var alice = hosts.ClientFor("alice");
+        using var bob = hosts.ClientFor("bob");
+        var (payer, payee, _) = await ShardedTrioAsync(hosts, alice, bob);
+        var response = await alice.PostRawWithKeyAsync("/v1/payments",
+            $$"""{"payerAccountId":"{{payer}}","payeeAccountId":"{{payee}}","amount":{"amount":"7.00","currency":"USD"},"purpose":"personal"}""",
+            Guid.NewGuid().ToString(), prefer: "wait=10");
+        var id = (await response.JsonAsync()).GetProperty("id").GetString()!;
+        (await FinalAsync(alice, id)).GetProperty("status").GetString().Should().Be("completed");
+
+        // Read the payment's events back from Kafka, as a consumer restarting from an old offset would get them.
+        var envelopes = Consume(hosts.Kafka, hosts.Kafka.Settings.EventsTopic, count: 100_000, TimeSpan.FromSeconds(3))
+            .Select(m => EventEnvelope.Parse(m.Message.Value)!)
+            .Where(e => e.StreamId == id || e.StreamId == payer || e.StreamId == payee)
+            .ToList();
+        envelopes.Should().Contain(e => e.Type == "payment_funds_reserved.v1" && e.StreamId == id);
+
+        var store = hosts.Fraud.Services.GetRequiredService<IDocumentStore>();
+        async Task<(string Analysis, string Payer, string Payee)> SnapshotAsync()
+        {
+            await using var session = store.QuerySession();
+            var analysis = await session.Json.FindByIdAsync<FraudAnalysis>(FraudAnalysis.IdFor(id));
+            var payerFeatures = await session.Json.FindByIdAsync<Ledger.FraudPipeline.Features.AccountFeatures>(payer);
+            var payeeFeatures = await session.Json.FindByIdAsync<Ledger.FraudPipeline.Features.AccountFeatures>(payee);
+            return (analysis!, payerFeatures!, payeeFeatures!);
+        }
+
+        var before = await SnapshotAsync();
+        var processor = hosts.Fraud.Services.GetRequiredService<FraudProcessor>();
+        var again = await processor.ProcessAsync(envelopes, CancellationToken.None);
+        again.Scored.Should().Be(0);
+        again.Duplicates.Should().BeGreaterThanOrEqualTo(1);
+        again.Alerts.Should().BeEmpty();
+        again.Verdicts.Should().BeEmpty("the payment is decided: nothing to send again");
+        (await SnapshotAsync()).Should().Be(before);
+        (await AvailableAsync(bob, payee)).Should().Be("7.00");
+    }
+
+    private static List<ConsumeResult<string, byte[]>> Consume(KafkaCluster kafka, string topic, int count, TimeSpan quiet)
+    {
+        using var consumer = new ConsumerBuilder<string, byte[]>(kafka.Config(new ConsumerConfig
+        {
+            GroupId = "test-" + Guid.NewGuid().ToString("N"),
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+        })).Build();
+        consumer.Subscribe(topic);
+        var results = new List<ConsumeResult<string, byte[]>>();
+        var idleUntil = DateTime.UtcNow + quiet;
+        while (results.Count < count && DateTime.UtcNow < idleUntil)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } result)
+            {
+                results.Add(result);
+                idleUntil = DateTime.UtcNow + quiet;
+            }
+        }
+
+        consumer.Close();
+        return results;
     }
 }
