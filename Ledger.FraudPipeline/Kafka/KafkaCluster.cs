@@ -6,18 +6,41 @@ namespace Ledger.FraudPipeline.Kafka;
 
 /// <summary>
 /// Where this process's Kafka is, and its one producer (MARTEN9.md: one producer per process, idempotent). In the
-/// embedded default the producer's own client hosts librdkafka's mock cluster (<c>test.mock.num.brokers</c>), and
-/// every other client (the scoring consumer, tests) connects to the brokers it reports — so the cluster lives exactly
-/// as long as this object.
+/// embedded default this object owns a librdkafka mock cluster — created through librdkafka's mock API on a host
+/// client, so it can also be taken down and brought back (<see cref="SetBrokerUp"/>) — and every client, the bridge's
+/// producer included, connects to it by its bootstrap address exactly as to a real cluster. It lives exactly as long
+/// as this object.
 /// </summary>
 public sealed class KafkaCluster : IDisposable
 {
     private readonly IProducer<string, byte[]> _producer;
+    private readonly IProducer<Null, Null>? _mockHost;
+    private readonly IntPtr _mock;
 
     public KafkaCluster(KafkaSettings settings)
     {
         Settings = settings;
         Embedded = string.IsNullOrWhiteSpace(settings.BootstrapServers);
+        if (Embedded)
+        {
+            // A client whose only job is to own the mock cluster (test.mock.num.brokers gives it a private one to talk
+            // to, so it never looks for a real broker); ours is made on it with rd_kafka_mock_cluster_new.
+            var hostConfig = new ProducerConfig { ClientId = "ledger-kafka-host" };
+            hostConfig.Set("test.mock.num.brokers", "1");
+            _mockHost = new ProducerBuilder<Null, Null>(hostConfig).Build();
+            _mock = Native.ClusterNew(RawHandle(_mockHost.Handle), settings.MockBrokers);
+            if (_mock == IntPtr.Zero)
+            {
+                throw new InvalidOperationException("librdkafka could not create the embedded mock cluster.");
+            }
+
+            BootstrapServers = Native.Bootstraps(_mock);
+        }
+        else
+        {
+            BootstrapServers = settings.BootstrapServers!;
+        }
+
         var config = new ProducerConfig
         {
             // Idempotent: librdkafka's retries never duplicate or reorder within a partition (acks=all implied).
@@ -27,26 +50,8 @@ public sealed class KafkaCluster : IDisposable
             MessageTimeoutMs = settings.MessageTimeoutMs,
             ClientId = "ledger-bridge",
         };
-        if (Embedded)
-        {
-            config.Set("test.mock.num.brokers", settings.MockBrokers.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-        else
-        {
-            settings.ApplyTo(config, settings.BootstrapServers!);
-        }
-
+        settings.ApplyTo(config, BootstrapServers);
         _producer = new ProducerBuilder<string, byte[]>(config).Build();
-        if (Embedded)
-        {
-            using var admin = new DependentAdminClientBuilder(_producer.Handle).Build();
-            var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
-            BootstrapServers = string.Join(',', metadata.Brokers.Select(b => $"{b.Host}:{b.Port}"));
-        }
-        else
-        {
-            BootstrapServers = settings.BootstrapServers!;
-        }
     }
 
     public KafkaSettings Settings { get; }
@@ -71,8 +76,7 @@ public sealed class KafkaCluster : IDisposable
             throw new InvalidOperationException("Only the embedded mock cluster can be taken down.");
         }
 
-        var cluster = Native.rd_kafka_mock_cluster_handle(RawHandle(_producer.Handle));
-        var rc = up ? Native.rd_kafka_mock_broker_set_up(cluster, brokerId) : Native.rd_kafka_mock_broker_set_down(cluster, brokerId);
+        var rc = up ? Native.BrokerSetUp(_mock, brokerId) : Native.BrokerSetDown(_mock, brokerId);
         if (rc != 0)
         {
             throw new InvalidOperationException($"librdkafka refused to change mock broker {brokerId} (error {rc}).");
@@ -83,6 +87,11 @@ public sealed class KafkaCluster : IDisposable
     {
         _producer.Flush(TimeSpan.FromSeconds(5));
         _producer.Dispose();
+        if (_mockHost is not null)
+        {
+            Native.ClusterDestroy(_mock);
+            _mockHost.Dispose();
+        }
     }
 
     /// <summary>The rd_kafka_t* behind a client handle (Confluent keeps it internal).</summary>
@@ -93,15 +102,46 @@ public sealed class KafkaCluster : IDisposable
         return ((SafeHandle)property.GetValue(handle)!).DangerousGetHandle();
     }
 
+    /// <summary>
+    /// The mock-cluster functions of the librdkafka Confluent.Kafka already loaded (it picks one of several builds at
+    /// run time, so a plain DllImport could bind another, or none): found through this process's memory map.
+    /// </summary>
     private static class Native
     {
-        [DllImport("librdkafka")]
-        public static extern IntPtr rd_kafka_mock_cluster_handle(IntPtr rk);
+        private static readonly Lazy<IntPtr> Library = new(() =>
+        {
+            var path = File.ReadLines("/proc/self/maps").Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Where(parts => parts.Length >= 6 && Path.GetFileName(parts[5]).Contains("librdkafka", StringComparison.Ordinal))
+                .Select(parts => parts[5]).FirstOrDefault()
+                ?? throw new InvalidOperationException("librdkafka is not loaded in this process.");
+            return NativeLibrary.Load(path);
+        });
 
-        [DllImport("librdkafka")]
-        public static extern int rd_kafka_mock_broker_set_down(IntPtr cluster, int brokerId);
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        private delegate IntPtr ClusterNewFn(IntPtr rk, int brokers);
 
-        [DllImport("librdkafka")]
-        public static extern int rd_kafka_mock_broker_set_up(IntPtr cluster, int brokerId);
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        private delegate IntPtr ClusterFn(IntPtr cluster);
+
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        private delegate void ClusterDestroyFn(IntPtr cluster);
+
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        private delegate int BrokerSetFn(IntPtr cluster, int brokerId);
+
+        public static IntPtr ClusterNew(IntPtr rk, int brokers) => Function<ClusterNewFn>("rd_kafka_mock_cluster_new")(rk, brokers);
+
+        public static string Bootstraps(IntPtr cluster) =>
+            Marshal.PtrToStringUTF8(Function<ClusterFn>("rd_kafka_mock_cluster_bootstraps")(cluster)) ?? throw new InvalidOperationException("The mock cluster has no bootstrap address.");
+
+        public static void ClusterDestroy(IntPtr cluster) => Function<ClusterDestroyFn>("rd_kafka_mock_cluster_destroy")(cluster);
+
+        public static int BrokerSetDown(IntPtr cluster, int brokerId) => Function<BrokerSetFn>("rd_kafka_mock_broker_set_down")(cluster, brokerId);
+
+        public static int BrokerSetUp(IntPtr cluster, int brokerId) => Function<BrokerSetFn>("rd_kafka_mock_broker_set_up")(cluster, brokerId);
+
+        private static T Function<T>(string name)
+            where T : Delegate =>
+            Marshal.GetDelegateForFunctionPointer<T>(NativeLibrary.GetExport(Library.Value, name));
     }
 }
