@@ -35,6 +35,16 @@ public sealed class KafkaCluster : IDisposable
             }
 
             BootstrapServers = Native.Bootstraps(_mock);
+            // Topics exist before anyone subscribes (a consumer subscribed to a missing topic waits for a metadata
+            // refresh). Production topics are provisioned with the cluster (partitions, replication, retention).
+            foreach (var topic in new[] { settings.EventsTopic, settings.AlertsTopic })
+            {
+                var rc = Native.TopicCreate(_mock, topic, settings.MockPartitions, 1);
+                if (rc != 0)
+                {
+                    throw new InvalidOperationException($"librdkafka could not create topic {topic} on the embedded cluster (error {rc}).");
+                }
+            }
         }
         else
         {
@@ -128,6 +138,12 @@ public sealed class KafkaCluster : IDisposable
 
         [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
         private delegate int BrokerSetFn(IntPtr cluster, int brokerId);
+
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        private delegate int TopicCreateFn(IntPtr cluster, [MarshalAs(UnmanagedType.LPUTF8Str)] string topic, int partitions, int replication);
+
+        public static int TopicCreate(IntPtr cluster, string topic, int partitions, int replication) =>
+            Function<TopicCreateFn>("rd_kafka_mock_topic_create")(cluster, topic, partitions, replication);
 
         public static IntPtr ClusterNew(IntPtr rk, int brokers) => Function<ClusterNewFn>("rd_kafka_mock_cluster_new")(rk, brokers);
 

@@ -18,6 +18,9 @@ public sealed class KafkaSettings
     /// <summary>Brokers of the embedded mock cluster (ignored with <see cref="BootstrapServers"/>).</summary>
     public int MockBrokers { get; set; } = 1;
 
+    /// <summary>Partitions of each topic of the embedded mock cluster.</summary>
+    public int MockPartitions { get; set; } = 4;
+
     /// <summary>How long librdkafka keeps trying one message before reporting it failed; the bridge then retries the
     /// whole page with backoff, so nothing is lost either way.</summary>
     public int MessageTimeoutMs { get; set; } = 10_000;

@@ -36,6 +36,8 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
             // A payment waits for its verdict: fetch what is there now rather than waiting to fill a batch.
             FetchWaitMaxMs = 5,
             FetchMinBytes = 1,
+            // A topic created after we subscribed (a new cluster) is found within seconds, not the default 5 minutes.
+            TopicMetadataRefreshIntervalMs = 5_000,
         });
         using var consumer = new ConsumerBuilder<string, byte[]>(config)
             .SetErrorHandler((_, error) => logger.LogWarning("Kafka consumer: {Reason}", error.Reason))
@@ -67,6 +69,12 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 break;
+            }
+            catch (ConsumeException ex) when (ex.Error.Code == ErrorCode.UnknownTopicOrPart)
+            {
+                // Nothing consumed yet: the topic appears when the first event is published (or is provisioned).
+                logger.LogInformation("Waiting for topic {Topic}: {Reason}", kafka.Settings.EventsTopic, ex.Error.Reason);
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
             }
             catch (Exception ex)
             {
