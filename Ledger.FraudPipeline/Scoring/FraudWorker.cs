@@ -80,13 +80,22 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
             {
                 // Nothing was committed to Kafka for this batch: rewind to the last committed offsets and try again.
                 logger.LogError(ex, "Scoring a batch of {Count} events failed; it will be redelivered.", batch.Count);
-                foreach (var partition in consumer.Assignment)
-                {
-                    var committed = consumer.Committed([partition], TimeSpan.FromSeconds(5)).FirstOrDefault();
-                    consumer.Seek(new TopicPartitionOffset(partition, committed?.Offset is { } o && o != Offset.Unset ? o : Offset.Beginning));
-                }
-
                 await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                try
+                {
+                    foreach (var partition in consumer.Assignment)
+                    {
+                        var committed = consumer.Committed([partition], TimeSpan.FromSeconds(5)).FirstOrDefault();
+                        consumer.Seek(new TopicPartitionOffset(partition, committed?.Offset is { } o && o != Offset.Unset ? o : Offset.Beginning));
+                    }
+                }
+                catch (KafkaException seekFailed)
+                {
+                    // The broker is away too: start over from the group's committed offsets once it is back.
+                    logger.LogWarning("Could not rewind to the committed offsets ({Reason}); resubscribing.", seekFailed.Error.Reason);
+                    consumer.Unsubscribe();
+                    consumer.Subscribe(kafka.Settings.EventsTopic);
+                }
             }
         }
 

@@ -77,7 +77,7 @@ public class riding_out_a_kafka_outage(outage_hosts hosts) : IClassFixture<outag
         })).Build();
         consumer.Subscribe(hosts.Kafka.Settings.EventsTopic);
         var seen = new Dictionary<string, List<long>>();
-        var quietUntil = DateTime.UtcNow.AddSeconds(3);
+        var quietUntil = DateTime.UtcNow.AddSeconds(20); // joining a new group takes a few seconds; then 3 s of quiet ends it
         while (DateTime.UtcNow < quietUntil)
         {
             if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } message && EventEnvelope.Parse(message.Message.Value) is { } e)

@@ -154,7 +154,7 @@ public class scoring_payments_through_kafka(pipeline_hosts hosts) : IClassFixtur
         })).Build();
         consumer.Subscribe(topic);
         var results = new List<ConsumeResult<string, byte[]>>();
-        var idleUntil = DateTime.UtcNow + quiet;
+        var idleUntil = DateTime.UtcNow.AddSeconds(20); // joining a new group takes a few seconds; then `quiet` ends it
         while (results.Count < count && DateTime.UtcNow < idleUntil)
         {
             if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } result)
