@@ -57,66 +57,22 @@ public sealed class GatewayRoutes
     {
     }
 
+    private static readonly string[] Reads = ["GET", "HEAD"];
+
+    /// <summary>Reads go to QueryApi (Order 1, ahead of the catch-all); everything else to CommandApi.</summary>
     public static IReadOnlyList<RouteConfig> Routes() =>
     [
-        new RouteConfig
-        {
-            RouteId = "query-accounts",
-            ClusterId = "query",
-            Order = 1,
-            Match = new RouteMatch { Path = "/v1/accounts/{**rest}", Methods = ["GET", "HEAD"] },
-        },
-        new RouteConfig
-        {
-            RouteId = "query-payments",
-            ClusterId = "query",
-            Order = 1,
-            Match = new RouteMatch { Path = "/v1/payments/{**rest}", Methods = ["GET", "HEAD"] },
-        },
-        new RouteConfig
-        {
-            RouteId = "query-disputes",
-            ClusterId = "query",
-            Order = 1,
-            Match = new RouteMatch { Path = "/v1/disputes/{**rest}", Methods = ["GET", "HEAD"] },
-        },
-        // --- read side: audit, analytics and ledger reports (issue 7, read-audit), all to QueryApi ---
-        new RouteConfig
-        {
-            RouteId = "query-audit",
-            ClusterId = "query",
-            Order = 1,
-            Match = new RouteMatch { Path = "/v1/audit/{**rest}", Methods = ["GET", "HEAD", "POST"] },
-        },
-        new RouteConfig
-        {
-            RouteId = "query-analytics",
-            ClusterId = "query",
-            Order = 1,
-            Match = new RouteMatch { Path = "/v1/analytics/{**rest}", Methods = ["GET", "HEAD"] },
-        },
-        // --- end of read-audit routes ---
-        new RouteConfig
-        {
-            RouteId = "query-fraud-analyses",
-            ClusterId = "query",
-            Order = 1,
-            Match = new RouteMatch { Path = "/v1/fraud/analyses", Methods = ["GET", "HEAD"] },
-        },
-        new RouteConfig
-        {
-            RouteId = "query-alerts",
-            ClusterId = "query",
-            Order = 1,
-            Match = new RouteMatch { Path = "/v1/alerts", Methods = ["GET", "HEAD"] },
-        },
-        new RouteConfig
-        {
-            RouteId = "query-ledger",
-            ClusterId = "query",
-            Order = 1,
-            Match = new RouteMatch { Path = "/v1/ledger/{**rest}", Methods = ["GET", "HEAD"] },
-        },
+        Query("accounts", "/v1/accounts/{**rest}"),
+        Query("payments", "/v1/payments/{**rest}"),
+        Query("disputes", "/v1/disputes/{**rest}"),
+        // The read side of issue 7: audit (POST /v1/audit/replay is a read of history, served by QueryApi too),
+        // analytics, statements' ledger reports (trial balance).
+        Query("audit", "/v1/audit/{**rest}", ["GET", "HEAD", "POST"]),
+        Query("analytics", "/v1/analytics/{**rest}"),
+        Query("ledger", "/v1/ledger/{**rest}"),
+        // Fraud reads (analyses, alerts); verdicts and reviews are commands.
+        Query("fraud-analyses", "/v1/fraud/analyses"),
+        Query("alerts", "/v1/alerts"),
         new RouteConfig
         {
             RouteId = "command",
@@ -133,6 +89,14 @@ public sealed class GatewayRoutes
         Cluster("command", command),
         Cluster("query", query),
     ];
+
+    private static RouteConfig Query(string name, string path, string[]? methods = null) => new()
+    {
+        RouteId = "query-" + name,
+        ClusterId = "query",
+        Order = 1,
+        Match = new RouteMatch { Path = path, Methods = methods ?? Reads },
+    };
 
     private static RouteConfig SwaggerRoute(string cluster) => new()
     {

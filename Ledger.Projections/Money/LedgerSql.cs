@@ -178,6 +178,13 @@ public static class EntryStore
         command.Parameters.Add(new NpgsqlParameter("from", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = (object?)from ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("to", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = (object?)to ?? DBNull.Value });
         command.Parameters.AddWithValue("limit", limit);
+        return await ReadEntriesAsync(command, ct);
+    }
+
+    /// <summary>Runs a query whose columns are <c>account_id, seq, kind, payment_id, transaction_id, currency, amount,
+    /// balance_after, counterparty, occurred_at</c> and reads its history entries.</summary>
+    public static async Task<List<LedgerEntry>> ReadEntriesAsync(NpgsqlCommand command, CancellationToken ct)
+    {
         var entries = new List<LedgerEntry>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

@@ -139,37 +139,15 @@ public static class StatementEntries
     /// <summary>The account's history entries with seq in (<paramref name="after"/>, <paramref name="upTo"/>], in order.</summary>
     public static async Task<List<Money.LedgerEntry>> RangeAsync(NpgsqlConnection connection, string accountId, long after, long upTo, CancellationToken ct)
     {
-        var entries = new List<Money.LedgerEntry>();
         if (upTo <= after)
         {
-            return entries;
+            return [];
         }
 
         await using var command = new NpgsqlCommand(RangeSql, connection);
         command.Parameters.AddWithValue("account", accountId);
         command.Parameters.AddWithValue("after", after);
         command.Parameters.AddWithValue("upto", upTo);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            var account = reader.GetString(0);
-            var seq = reader.GetInt64(1);
-            entries.Add(new Money.LedgerEntry
-            {
-                Id = $"{account}:{seq}",
-                AccountId = account,
-                Seq = seq,
-                Kind = reader.GetString(2),
-                PaymentId = reader.IsDBNull(3) ? null : reader.GetString(3),
-                TransactionId = reader.IsDBNull(4) ? null : reader.GetString(4),
-                Currency = reader.GetString(5),
-                Amount = reader.GetInt64(6),
-                BalanceAfter = reader.GetInt64(7),
-                Counterparty = reader.IsDBNull(8) ? null : reader.GetString(8),
-                OccurredAt = reader.GetFieldValue<DateTimeOffset>(9),
-            });
-        }
-
-        return entries;
+        return await Money.EntryStore.ReadEntriesAsync(command, ct);
     }
 }

@@ -53,8 +53,8 @@ public static class AnalyticsEndpoints
             errors["currency"] = ["must be an ISO 4217 code, e.g. USD"];
         }
 
-        var toAt = Instant(to, "to", errors) ?? clock.GetUtcNow();
-        var fromAt = Instant(from, "from", errors) ?? toAt - TimeSpan.FromDays(1);
+        var toAt = Money.MoneyQueryEndpoints.ParseInstant(to, "to", errors) ?? clock.GetUtcNow();
+        var fromAt = Money.MoneyQueryEndpoints.ParseInstant(from, "from", errors) ?? toAt - TimeSpan.FromDays(1);
         if (errors.Count == 0)
         {
             fromAt = Floor(fromAt, daily);
@@ -80,22 +80,6 @@ public static class AnalyticsEndpoints
         var buckets = rows.Select(r => new VolumeBucket(r.Start, r.Currency, r.Kind, r.Count,
             Currencies.TryGet(r.Currency, out var c) ? Amounts.Format(r.Amount, c.MinorUnits) : r.Amount.ToString(CultureInfo.InvariantCulture))).ToList();
         return TypedResults.Ok(new VolumeView(fromAt, toAt, daily ? "day" : "hour", currency, buckets));
-    }
-
-    private static DateTimeOffset? Instant(string? value, string field, Dictionary<string, string[]> errors)
-    {
-        if (value is null)
-        {
-            return null;
-        }
-
-        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
-        {
-            return parsed;
-        }
-
-        errors[field] = ["must be an ISO 8601 instant, e.g. 2026-11-24T09:00:00Z"];
-        return null;
     }
 
     private static DateTimeOffset Floor(DateTimeOffset at, bool daily)
