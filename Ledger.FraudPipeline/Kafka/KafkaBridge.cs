@@ -66,7 +66,7 @@ public sealed class KafkaBridge : SubscriptionBase
         {
             Key = e.StreamKey ?? e.StreamId.ToString(),
             Value = new EventEnvelope(e.Id, e.Sequence, e.StreamKey ?? e.StreamId.ToString(), e.Version, e.EventTypeName, e.Timestamp,
-                JsonDocument.Parse(serializer.ToJson(e.Data)).RootElement).ToBytes(),
+                JsonDocument.Parse(serializer.ToJson(e.Data)).RootElement, DateTimeOffset.UtcNow).ToBytes(),
             Headers = new Headers { { "event-type", System.Text.Encoding.UTF8.GetBytes(e.EventTypeName) } },
         }).ToList();
 

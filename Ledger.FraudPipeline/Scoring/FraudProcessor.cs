@@ -148,6 +148,7 @@ public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, Dec
                 Features = names.Select((n, i) => (n, (double)values[i])).ToDictionary(x => x.n, x => x.Item2, StringComparer.Ordinal),
                 AnalyzedAt = now,
                 PaymentCreatedAt = payment.CreatedAt,
+                PublishedAt = e.PublishedAt,
                 EventSequence = e.Sequence,
             });
 

@@ -28,6 +28,11 @@ public sealed class FraudAnalysis
     /// <summary>When the payment was committed (its event's timestamp): AnalyzedAt minus this is the pipeline's lag.</summary>
     public DateTimeOffset PaymentCreatedAt { get; set; }
 
+    /// <summary>When the Kafka bridge published the event the analysis came from (null if the message predates the
+    /// field). PublishedAt minus that event's commit timestamp is the bridge's commit -> Kafka latency; AnalyzedAt minus
+    /// PublishedAt is Kafka -> consumer -> scored (ops/bench/run fraud reads both).</summary>
+    public DateTimeOffset? PublishedAt { get; set; }
+
     /// <summary>The event the analysis came from (global sequence), for audit.</summary>
     public long EventSequence { get; set; }
 

@@ -35,11 +35,20 @@ switch (options.Scenario)
         Report.Print("mixed: payments to final status", options.Rate, await payments);
         Report.Print("mixed: account edits", options.EditRate, await edits);
         break;
+    case "fraud":
+        // Issue 6: ordinary payments (funded accounts paying each other) open loop, not waiting for the verdict; the
+        // pipeline decides them. Only the POST is timed here; commit -> verdict is read from the database afterwards
+        // by ops/bench/run fraud, for the payments committed after the warm-up (the instant printed below).
+        await Setup.FundAsync(http, clients);
+        var fraud = await Run.OpenLoopAsync(options, options.Rate, (i, random) => Scenarios.PayAsync(http, clients, random, hot: false, wait: false));
+        Report.Print("fraud: POST /v1/payments (201, not waiting for the verdict)", options.Rate, fraud);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"measured-from-utc: {fraud.MeasuredFrom:O}"));
+        break;
     case "statements":
         await StatementBench.RunAsync(http, options, clients);
         break;
     default:
-        throw new ArgumentException($"Unknown scenario '{options.Scenario}'. Known: account-edits, payments-uniform, payments-hot, payments-fx, mixed, statements.");
+        throw new ArgumentException($"Unknown scenario '{options.Scenario}'. Known: account-edits, payments-uniform, payments-hot, payments-fx, mixed, fraud, statements.");
 }
 
 internal sealed record BenchOptions(string Scenario, string Url, int Rate, int Seconds, int WarmupSeconds, int Accounts, int Subjects, int Concurrency, int EditRate, int Postings)
@@ -182,7 +191,9 @@ internal static class Scenarios
     }
 }
 
-internal sealed record RunResult(LongHistogram Latency, long Ok, long Errors, double ElapsedSeconds);
+/// <summary>Latencies and counts of the measured window; <see cref="MeasuredFrom"/> is the wall-clock instant it began
+/// (open loop only), for reading what the system recorded about the same requests.</summary>
+internal sealed record RunResult(LongHistogram Latency, long Ok, long Errors, double ElapsedSeconds, DateTimeOffset? MeasuredFrom = null);
 
 internal static class Run
 {
@@ -237,6 +248,7 @@ internal static class Run
         var inflight = new List<Task>();
         var clock = Stopwatch.StartNew();
         var measuredStart = 0L;
+        DateTimeOffset? measuredFrom = null;
         for (long i = 0; i < total; i++)
         {
             var scheduled = (long)(i * interval);
@@ -256,6 +268,7 @@ internal static class Run
             if (i == warmup)
             {
                 measuredStart = clock.ElapsedTicks;
+                measuredFrom = DateTimeOffset.UtcNow;
             }
 
             var index = i;
@@ -290,7 +303,7 @@ internal static class Run
         }
 
         await Task.WhenAll(inflight);
-        return new RunResult(histogram, ok, errors, (clock.ElapsedTicks - measuredStart) / (double)Stopwatch.Frequency);
+        return new RunResult(histogram, ok, errors, (clock.ElapsedTicks - measuredStart) / (double)Stopwatch.Frequency, measuredFrom);
     }
 }
 

@@ -57,6 +57,27 @@ public class scoring_payments_through_kafka(pipeline_hosts hosts) : IClassFixtur
     }
 
     [Fact]
+    public async Task an_analysis_records_when_the_bridge_published_the_payment()
+    {
+        // What ops/bench/run fraud reads as the bridge's commit -> Kafka latency: the publish instant lies between the
+        // payment's commit and its scoring, whatever the verdict.
+        using var alice = hosts.ClientFor("alice");
+        using var bob = hosts.ClientFor("bob");
+        var (payer, payee, _) = await ShardedTrioAsync(hosts, alice, bob);
+        var response = await alice.PostRawWithKeyAsync("/v1/payments",
+            $$"""{"payerAccountId":"{{payer}}","payeeAccountId":"{{payee}}","amount":{"amount":"3.00","currency":"USD"},"purpose":"personal"}""",
+            Guid.NewGuid().ToString());
+        var id = (await response.JsonAsync()).GetProperty("id").GetString()!;
+        await FinalAsync(alice, id);
+
+        await using var session = hosts.Fraud.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        var stored = await session.LoadAsync<FraudAnalysis>(FraudAnalysis.IdFor(id));
+        stored.Should().NotBeNull("the pipeline scored the payment");
+        stored!.PublishedAt.Should().NotBeNull();
+        stored.PublishedAt!.Value.Should().BeOnOrAfter(stored.PaymentCreatedAt).And.BeOnOrBefore(stored.AnalyzedAt);
+    }
+
+    [Fact]
     public async Task a_card_testing_burst_is_stopped_with_analyses_and_alerts()
     {
         // The "testing" scenario: a fresh account fires many tiny payments at accounts it never paid, seconds apart.
