@@ -24,3 +24,10 @@ public static class Actors
         return new Actor(subject, roles);
     }
 }
+
+/// <summary>Roles of services, not people: never issued to a person, never an owner of accounts.</summary>
+public static class ServiceRoles
+{
+    /// <summary>The fraud pipeline: sends verdicts (CommandApi <c>POST /v1/fraud/verdicts</c>).</summary>
+    public const string FraudService = "fraud_service";
+}

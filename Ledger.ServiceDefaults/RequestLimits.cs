@@ -32,6 +32,13 @@ public static class RequestLimits
                     return RateLimitPartition.GetNoLimiter("unlimited");
                 }
 
+                // The fraud pipeline's verdicts are one call per scored batch, as many as the payments customers (each
+                // limited) make: limiting the service like a person would turn load into deadline fallbacks.
+                if (context.User.HasClaim(Actors.RoleClaim, ServiceRoles.FraudService))
+                {
+                    return RateLimitPartition.GetNoLimiter("service:fraud");
+                }
+
                 var subject = context.User.FindFirst(Actors.SubjectClaim)?.Value;
                 var key = subject is not null ? "sub:" + subject : "ip:" + context.Connection.RemoteIpAddress;
                 return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions

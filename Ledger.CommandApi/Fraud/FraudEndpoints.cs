@@ -31,7 +31,7 @@ public static class FraudEndpoints
 {
     /// <summary>The role the fraud pipeline's service token carries (production: a client-credentials token from the
     /// identity provider; the embedded default signs one with Auth:SigningKey). No person holds it.</summary>
-    public const string ServiceRole = "fraud_service";
+    public const string ServiceRole = ServiceRoles.FraudService;
 
     public const int MaxVerdictsPerCall = 1_000;
 

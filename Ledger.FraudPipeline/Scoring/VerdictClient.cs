@@ -65,7 +65,7 @@ public sealed class VerdictClient
                     using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/fraud/verdicts") { Content = JsonContent.Create(body) };
                     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token());
                     using var response = await _http.SendAsync(request, token);
-                    if ((int)response.StatusCode >= 500)
+                    if ((int)response.StatusCode >= 500 || response.StatusCode == System.Net.HttpStatusCode.TooManyRequests)
                     {
                         throw new HttpRequestException($"The ledger answered {(int)response.StatusCode}.");
                     }
@@ -89,7 +89,7 @@ public sealed class VerdictClient
         var now = _clock.GetUtcNow();
         if (_token.Expires - now < TimeSpan.FromMinutes(5))
         {
-            _token = (Auth.IssueToken(_auth, "ledger-fraud-pipeline", ["fraud_service"], now), now + _auth.DevTokenLifetime);
+            _token = (Auth.IssueToken(_auth, "ledger-fraud-pipeline", [ServiceRoles.FraudService], now), now + _auth.DevTokenLifetime);
         }
 
         return _token.Token;

@@ -187,3 +187,32 @@ public class deciding_payments_by_verdict(verdict_hosts hosts) : IClassFixture<v
         (await support.PostJsonAsync($"/v1/fraud/reviews/{id}", new { decision = "approve" })).StatusCode.Should().Be(HttpStatusCode.BadRequest, "an Idempotency-Key is required");
     }
 }
+
+public class tight_limit_hosts : verdict_hosts
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> MoreSettings =>
+        [.. base.MoreSettings, new("RateLimiting:PermitsPerSecond", "1"), new("RateLimiting:Burst", "2")];
+}
+
+/// <summary>People are rate limited; the fraud pipeline is not (its calls follow the payments people make).</summary>
+public class rate_limits_and_the_fraud_service(tight_limit_hosts hosts) : IClassFixture<tight_limit_hosts>
+{
+    [Fact]
+    public async Task the_service_is_not_limited_like_a_person()
+    {
+        using var person = hosts.Service("support");
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            statuses.Add((await person.PostAsJsonAsync("/v1/fraud/verdicts", new { verdicts = Array.Empty<object>() })).StatusCode);
+        }
+
+        statuses.Should().Contain(HttpStatusCode.TooManyRequests);
+
+        using var service = hosts.Service("fraud_service");
+        for (var i = 0; i < 10; i++)
+        {
+            (await service.PostAsJsonAsync("/v1/fraud/verdicts", new { verdicts = Array.Empty<object>() })).StatusCode.Should().Be(HttpStatusCode.BadRequest, "validated, never throttled");
+        }
+    }
+}
