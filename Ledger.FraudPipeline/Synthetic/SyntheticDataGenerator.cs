@@ -19,6 +19,7 @@ public static class SyntheticDataGenerator
         world.Populate();
         world.PlanDormancy();
         world.PlanLegit();
+        world.PlanOnboarding();
         world.PlanFraud();
         return world.Replay();
     }
@@ -58,18 +59,32 @@ internal sealed partial class SyntheticWorld(SyntheticOptions options)
 
         for (var i = 0; i < options.Customers; i++)
         {
-            var opened = rng.NextDouble() < 0.15
-                ? DayStart(Uniform(0, TotalDays - 7)).AddHours(Uniform(0, 24))
-                : options.Start.AddDays(-Uniform(1, 2500));
             var currency = PickCurrency();
-            customers.Add(new SimAccount($"acc_syn_c{i:D6}", AccountKind.Customer, opened, currency)
+            var activeHour = Region(currency).MiddayUtc + Normal(0, 1.5);
+            var newcomer = rng.NextDouble() < NewcomerShare;
+            var invitedBy = newcomer ? InvitingNewcomer() : null;
+            var opened = !newcomer ? options.Start.AddDays(-Uniform(1, 2500))
+                : invitedBy is not null ? invitedBy.OpenedAt.AddMinutes(Uniform(0.5, 15))
+                : SignUpTime(activeHour);
+            var c = new SimAccount($"acc_syn_c{i:D6}", AccountKind.Customer, opened, currency)
             {
                 // The Handbook's profile: mean amount U(5, 100), mean transactions a day U(0, 4) (narrowed so the
                 // average customer makes about one payment a day).
                 MeanUsd = Uniform(5, 100),
                 TxPerDay = Uniform(0.05, 2.5),
-                ActiveHourUtc = Region(currency).MiddayUtc + Normal(0, 1.5),
-            });
+                ActiveHourUtc = activeHour,
+            };
+            customers.Add(c);
+            if (newcomer)
+            {
+                newcomers.Add(c);
+            }
+
+            if (invitedBy is not null)
+            {
+                c.Contacts.Add(invitedBy);
+                invitedBy.Contacts.Add(c);
+            }
         }
 
         var established = merchants.Where(m => m.OpenedAt < options.Start).ToList();

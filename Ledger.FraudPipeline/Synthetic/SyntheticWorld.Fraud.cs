@@ -95,22 +95,25 @@ internal sealed partial class SyntheticWorld
     }
 
     /// <summary>
-    /// Card-testing, carried to accounts: 4–12 tiny purchases (0.5–3 USD) seconds apart at distinct merchants, from
-    /// a compromised account (70 %) or one opened in the last two days (30 %); half the time a large purchase follows
-    /// within the hour.
+    /// Card-testing, carried to accounts: someone checks stolen funding (or a stolen login) with 5–20 tiny payments
+    /// (0.5–3 USD) to as many accounts it never paid, 1–20 s apart — within a minute or two, faster than a person —
+    /// either purchases at distinct merchants or personal payments to accounts the ring controls (most opened minutes
+    /// to days before) and to random customers. The payer is a compromised established account (80 %) or one opened
+    /// minutes to two days before (20 %: fraudulent sign-ups are a few percent of a product's sign-ups); half the time a large purchase follows within the hour. The first one or two
+    /// payments look like a newcomer's "does this work?" payment and cannot be told apart from it; the burst can.
     /// </summary>
     private int CardTesting(DateTimeOffset around)
     {
         var at = TimeOnDay(DayOf(around), Uniform(0, 24), 0.5);
         SimAccount? payer;
-        if (rng.NextDouble() < 0.7)
+        if (rng.NextDouble() < 0.8)
         {
             payer = EstablishedCustomer(at);
         }
         else
         {
-            var currency = PickCurrency();
-            payer = new SimAccount($"acc_syn_t{others.Count:D5}", AccountKind.Exit, at.AddDays(-Uniform(0, 2)), currency)
+            var opened = at.AddMinutes(-(rng.NextDouble() < 0.5 ? Uniform(1, 60) : Uniform(60, 2 * 1440)));
+            payer = new SimAccount($"acc_syn_t{others.Count:D5}", AccountKind.Exit, opened, PickCurrency())
             {
                 MeanUsd = Uniform(5, 100),
             };
@@ -122,18 +125,21 @@ internal sealed partial class SyntheticWorld
             return 0;
         }
 
+        var toMerchants = rng.NextDouble() < 0.5;
+        var gapSeconds = Uniform(2, 10);
+        var paid = new HashSet<SimAccount>();
         var made = 0;
-        var n = (int)Uniform(4, 13);
+        var n = (int)Uniform(5, 21);
         for (var i = 0; i < n && IsAvailable(payer, at); i++)
         {
-            var merchant = Pick(merchants);
-            if (merchant.OpenedAt <= at)
+            var payee = toMerchants ? Pick(merchants) : TestingTarget(at);
+            if (payee.OpenedAt <= at && payee != payer && paid.Add(payee))
             {
-                Add(at, payer, merchant, Uniform(0.5, 3), "purchase", Scenarios.CardTesting);
+                Add(at, payer, payee, Uniform(0.5, 3), toMerchants ? "purchase" : "personal", Scenarios.CardTesting);
                 made++;
             }
 
-            at = at.AddSeconds(Uniform(10, 90));
+            at = at.AddSeconds(gapSeconds * Uniform(0.5, 2));
         }
 
         at = at.AddMinutes(Uniform(5, 60));
@@ -145,6 +151,21 @@ internal sealed partial class SyntheticWorld
         }
 
         return made;
+    }
+
+    /// <summary>Where a personal testing payment goes: an account the ring opened minutes (half of them) to 30 days
+    /// before (70 %), or a random customer (30 %).</summary>
+    private SimAccount TestingTarget(DateTimeOffset at)
+    {
+        if (rng.NextDouble() < 0.3)
+        {
+            return Pick(customers);
+        }
+
+        var age = rng.NextDouble() < 0.5 ? TimeSpan.FromMinutes(Uniform(0.5, 60)) : TimeSpan.FromDays(Uniform(0.05, 30));
+        var target = new SimAccount($"acc_syn_r{others.Count:D5}", AccountKind.Exit, at - age, PickCurrency());
+        others.Add(target);
+        return target;
     }
 
     /// <summary>A long-idle account wakes with a large payment (10–40 times its usual, at least a few hundred
