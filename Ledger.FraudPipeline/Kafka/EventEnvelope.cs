@@ -27,6 +27,31 @@ public sealed record EventEnvelope(
 
     public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 
+    /// <summary>
+    /// The bridge's encoder: the same JSON as <see cref="ToBytes"/>, with the event's stored JSON written in as it is
+    /// (parsing it into a <see cref="JsonElement"/> only to write it out again cost the bridge a parse per event).
+    /// </summary>
+    public static byte[] Write(Guid eventId, long sequence, string streamId, long version, string type, DateTimeOffset timestamp, string dataJson, DateTimeOffset publishedAt)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256 + dataJson.Length);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("eventId", eventId);
+            writer.WriteNumber("sequence", sequence);
+            writer.WriteString("streamId", streamId);
+            writer.WriteNumber("version", version);
+            writer.WriteString("type", type);
+            writer.WriteString("timestamp", timestamp);
+            writer.WritePropertyName("data");
+            writer.WriteRawValue(dataJson, skipInputValidation: true);
+            writer.WriteString("publishedAt", publishedAt);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
     public static EventEnvelope? Parse(byte[] bytes)
     {
         try

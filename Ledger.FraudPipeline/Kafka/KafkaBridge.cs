@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using System.Text.Json;
 using Confluent.Kafka;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
@@ -65,8 +64,8 @@ public sealed class KafkaBridge : SubscriptionBase
         var messages = page.Events.Select(e => new Message<string, byte[]>
         {
             Key = e.StreamKey ?? e.StreamId.ToString(),
-            Value = new EventEnvelope(e.Id, e.Sequence, e.StreamKey ?? e.StreamId.ToString(), e.Version, e.EventTypeName, e.Timestamp,
-                JsonDocument.Parse(serializer.ToJson(e.Data)).RootElement, DateTimeOffset.UtcNow).ToBytes(),
+            Value = EventEnvelope.Write(e.Id, e.Sequence, e.StreamKey ?? e.StreamId.ToString(), e.Version, e.EventTypeName, e.Timestamp,
+                serializer.ToJson(e.Data), DateTimeOffset.UtcNow),
             Headers = new Headers { { "event-type", System.Text.Encoding.UTF8.GetBytes(e.EventTypeName) } },
         }).ToList();
 

@@ -7,12 +7,21 @@ namespace Ledger.FraudPipeline.Scoring;
 
 /// <summary>
 /// The scoring consumer: reads the events topic in batches (as many as have arrived, up to <see cref="MaxBatch"/>),
-/// processes each batch in one transaction (<see cref="FraudProcessor"/>), sends the verdicts, publishes the alerts,
-/// and only then commits its Kafka offsets — so a crash anywhere means redelivery, which the processor deduplicates.
+/// processes each batch in one transaction (<see cref="FraudProcessor"/>), publishes the alerts, and only then commits
+/// its Kafka offsets — so a crash before that means redelivery, which the processor deduplicates. Verdicts are handed
+/// to <see cref="VerdictSenders"/> senders and delivered while the next batch is scored: waiting for the ledger's
+/// answer inside the loop made every batch pay for the one before it (measured: ops/bench/README.md, "Fraud
+/// pipeline"). A verdict lost in a crash after the offsets moved is covered by the ledger's verdict deadline.
 /// </summary>
 public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, VerdictClient verdicts, ILogger<FraudWorker> logger) : BackgroundService
 {
     public const int MaxBatch = 500;
+
+    /// <summary>Verdict calls in flight at once.</summary>
+    public const int VerdictSenders = 4;
+
+    private readonly System.Threading.Channels.Channel<IReadOnlyList<Verdict>> _verdicts =
+        System.Threading.Channels.Channel.CreateBounded<IReadOnlyList<Verdict>>(new System.Threading.Channels.BoundedChannelOptions(64) { SingleWriter = true });
 
     private static readonly Meter Meter = new("Ledger.FraudPipeline");
     private static readonly Counter<long> Scored = Meter.CreateCounter<long>("ledger.fraud.scored", description: "Payments scored");
@@ -21,9 +30,27 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
     /// <summary>When the consumer last processed a batch, or polled an empty topic (health).</summary>
     public DateTimeOffset? LastPollAt { get; private set; }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var senders = Enumerable.Range(0, VerdictSenders).Select(_ => Task.Run(() => SendVerdictsAsync(stoppingToken), stoppingToken)).ToList();
         // Consume blocks: a thread of its own, not the host's start-up path.
-        Task.Factory.StartNew(() => RunAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        var consumer = Task.Factory.StartNew(() => RunAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        return Task.WhenAll([consumer, .. senders]);
+    }
+
+    private async Task SendVerdictsAsync(CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var batch in _verdicts.Reader.ReadAllAsync(ct))
+            {
+                await verdicts.SendAsync(batch, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
 
     private async Task RunAsync(CancellationToken ct)
     {
@@ -100,6 +127,7 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
         }
 
         consumer.Close();
+        _verdicts.Writer.TryComplete();
     }
 
     private async Task HandleAsync(List<ConsumeResult<string, byte[]>> batch, CancellationToken ct)
@@ -120,7 +148,11 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
         var processed = await processor.ProcessAsync(envelopes, ct);
         Scored.Add(processed.Scored);
         Duplicates.Add(processed.Duplicates);
-        await verdicts.SendAsync(processed.Verdicts, ct);
+        if (processed.Verdicts.Count > 0)
+        {
+            await _verdicts.Writer.WriteAsync(processed.Verdicts, ct); // waits only when 64 batches are already queued
+        }
+
         foreach (var alert in processed.Alerts)
         {
             // At least once, like everything here; keyed by account, id deterministic for consumers to deduplicate.
