@@ -28,7 +28,12 @@ public static class FraudRegistration
         services.AddSingleton(sp => new ScoringParts(sp.GetRequiredService<IFraudScorer>(), sp.GetRequiredService<RulesScorer>(), FraudExplainer.Explain));
         services.AddSingleton<FraudProcessor>();
         services.AddSingleton<FraudWorker>();
-        services.AddHostedService(sp => sp.GetRequiredService<FraudWorker>());
+        // Fraud:Consume=false runs the bridge without the scoring consumer (another process scores, or a bench
+        // measures what the consumer costs; payments are then decided by the deadline's rules).
+        if (configuration.GetValue("Fraud:Consume", true))
+        {
+            services.AddHostedService(sp => sp.GetRequiredService<FraudWorker>());
+        }
         services.AddHostedService<ProcessedEventsTable>();
         services.AddHealthChecks().AddCheck<KafkaHealthCheck>("kafka", tags: ["ready"]);
         return services;
