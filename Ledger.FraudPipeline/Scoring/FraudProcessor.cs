@@ -27,6 +27,8 @@ public sealed record ProcessedBatch(IReadOnlyList<Verdict> Verdicts, IReadOnlyLi
 /// </summary>
 public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, DecisionPolicy policy, TimeProvider clock, ILogger<FraudProcessor> logger)
 {
+    private readonly FraudWrites _writes = new(store);
+
     public const string AccountOpened = "account_opened.v1";
     public const string FundsReserved = "payment_funds_reserved.v1";
 
@@ -62,7 +64,7 @@ public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, Dec
             return new ProcessedBatch([], [], 0, 0);
         }
 
-        await using var session = store.LightweightSession();
+        await using var session = store.QuerySession();
         var done = await AlreadyProcessedAsync(relevant.Select(e => e.EventId).ToArray(), ct);
         var fresh = relevant.Where(e => !done.Contains(e.EventId)).ToList();
         var repeated = relevant.Where(e => done.Contains(e.EventId) && e.Type == FundsReserved).ToList();
@@ -76,8 +78,8 @@ public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, Dec
         if (repeated.Count > 0)
         {
             // Already scored: send the stored verdict again (the first send may have been lost with the process).
-            var analyses = await session.LoadManyAsync<FraudAnalysis>(ct, repeated.Select(e => FraudAnalysis.IdFor(e.StreamId)).ToArray());
-            verdicts.AddRange(analyses.Where(a => payments.GetValueOrDefault(a.PaymentId)?.Status == PaymentStatuses.Pending)
+            var stored = await session.LoadManyAsync<FraudAnalysis>(ct, repeated.Select(e => FraudAnalysis.IdFor(e.StreamId)).ToArray());
+            verdicts.AddRange(stored.Where(a => payments.GetValueOrDefault(a.PaymentId)?.Status == PaymentStatuses.Pending)
                 .Select(a => new Verdict(a.PaymentId, a.PayerAccountId, a.Decision, a.RiskScore, a.Reasons, a.Model, a.ModelVersion)));
         }
 
@@ -100,8 +102,21 @@ public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, Dec
             }
         }
 
-        var features = (await session.LoadManyAsync<AccountFeatures>(ct, accountIds.ToArray())).ToDictionary(f => f.Id, StringComparer.Ordinal);
-        AccountFeatures Features(string id) => features.TryGetValue(id, out var f) ? f : features[id] = new AccountFeatures { Id = id };
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        var features = (await _writes.LoadFeaturesAsync(connection, accountIds.ToArray(), ct))
+            .ToDictionary(p => p.Key, p => (p.Value.Doc, ReadAt: (Guid?)p.Value.Version), StringComparer.Ordinal);
+        AccountFeatures Features(string id)
+        {
+            if (!features.TryGetValue(id, out var f))
+            {
+                features[id] = f = (new AccountFeatures { Id = id }, null);
+            }
+
+            return f.Doc;
+        }
+
+        var analyses = new List<FraudAnalysis>();
 
         var alerts = new List<FraudAlert>();
         var scored = 0;
@@ -134,7 +149,7 @@ public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, Dec
 
             var names = FraudFeatures.Names;
             var values = vector.ToArray();
-            session.Store(new FraudAnalysis
+            analyses.Add(new FraudAnalysis
             {
                 Id = FraudAnalysis.IdFor(payment.Id),
                 PaymentId = payment.Id,
@@ -168,20 +183,7 @@ public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, Dec
             }
         }
 
-        foreach (var f in features.Values)
-        {
-            session.Store(f);
-        }
-
-        foreach (var alert in alerts)
-        {
-            session.Store(alert);
-        }
-
-        // The processed ids commit with everything above; a concurrent duplicate meets the primary key and its whole
-        // transaction fails, to be redone as a repeat.
-        session.QueueSqlCommand($"insert into {ProcessedTable} (event_id) select unnest(?::uuid[])", fresh.Select(e => e.EventId).ToArray());
-        await session.SaveChangesAsync(ct);
+        await _writes.CommitAsync(connection, features.Values.ToList(), analyses, alerts, fresh.Select(e => e.EventId).ToArray(), ct);
         return new ProcessedBatch(verdicts, alerts, scored, relevant.Count - fresh.Count);
     }
 
