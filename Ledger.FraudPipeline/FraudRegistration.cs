@@ -27,6 +27,8 @@ public static class FraudRegistration
         services.AddFraudScoring(configuration, InProcessModel);
         services.AddSingleton(sp => new ScoringParts(sp.GetRequiredService<IFraudScorer>(), sp.GetRequiredService<RulesScorer>(), FraudExplainer.Explain));
         services.AddSingleton<FraudProcessor>();
+        // Before the consumer: its StartAsync creates the dedup table, and hosted services start in this order.
+        services.AddHostedService<ProcessedEventsTable>();
         services.AddSingleton<FraudWorker>();
         // Fraud:Consume=false runs the bridge without the scoring consumer (another process scores, or a bench
         // measures what the consumer costs; payments are then decided by the deadline's rules).
@@ -34,7 +36,6 @@ public static class FraudRegistration
         {
             services.AddHostedService(sp => sp.GetRequiredService<FraudWorker>());
         }
-        services.AddHostedService<ProcessedEventsTable>();
         services.AddHealthChecks().AddCheck<KafkaHealthCheck>("kafka", tags: ["ready"]);
         return services;
     }
@@ -44,27 +45,32 @@ public static class FraudRegistration
     /// assemblies.</summary>
     public static IFraudScorer InProcessModel(IServiceProvider services) => services.GetRequiredService<ModelScorer>();
 
-    /// <summary>Creates the dedup table at start (idempotent) and purges ids older than a week once a day: Kafka's
-    /// retention is shorter, so an older event cannot come back.</summary>
+    /// <summary>Creates the dedup table at start, before the consumer can need it (idempotent), then purges ids older
+    /// than a week once a day: Kafka's retention is shorter, so an older event cannot come back.</summary>
     private sealed class ProcessedEventsTable(Marten.IDocumentStore store, TimeProvider clock, ILogger<ProcessedEventsTable> logger) : BackgroundService
     {
+        public override async Task StartAsync(CancellationToken cancellationToken)
+        {
+            await RunAsync(FraudProcessor.Ddl, cancellationToken);
+            await base.StartAsync(cancellationToken);
+        }
+
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
-            await using (var connection = store.Storage.Database.CreateConnection())
-            {
-                await connection.OpenAsync(stoppingToken);
-                await using var ddl = new Npgsql.NpgsqlCommand(FraudProcessor.Ddl, connection);
-                await ddl.ExecuteNonQueryAsync(stoppingToken);
-            }
-
             using var timer = new PeriodicTimer(TimeSpan.FromDays(1), clock);
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await using var connection = store.Storage.Database.CreateConnection();
-                await connection.OpenAsync(stoppingToken);
-                await using var purge = new Npgsql.NpgsqlCommand($"delete from {FraudProcessor.ProcessedTable} where processed_at < now() - interval '7 days'", connection);
-                logger.LogInformation("Purged {Count} processed-event ids older than 7 days.", await purge.ExecuteNonQueryAsync(stoppingToken));
+                var purged = await RunAsync($"delete from {FraudProcessor.ProcessedTable} where processed_at < now() - interval '7 days'", stoppingToken);
+                logger.LogInformation("Purged {Count} processed-event ids older than 7 days.", purged);
             }
+        }
+
+        private async Task<int> RunAsync(string sql, CancellationToken ct)
+        {
+            await using var connection = store.Storage.Database.CreateConnection();
+            await connection.OpenAsync(ct);
+            await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+            return await command.ExecuteNonQueryAsync(ct);
         }
     }
 

@@ -73,7 +73,7 @@ public sealed class LedgerEngine : IHostedService, IAsyncDisposable
     private CancellationTokenSource _stopping = new();
 
     public LedgerEngine(IDocumentStore store, EngineOptions options, IRiskAssessor risk, TimeProvider clock, PaymentWaiters waiters, ILogger<LedgerEngine> logger,
-        Domain.Protection.ProtectionPolicy? protection = null, VerdictOptions? verdicts = null)
+        VerdictOptions verdicts, Domain.Protection.ProtectionPolicy? protection = null)
     {
         if (options.Shards < 1 || options.MaxBatch < 1)
         {
@@ -88,7 +88,7 @@ public sealed class LedgerEngine : IHostedService, IAsyncDisposable
         _logger = logger;
         Tables = new LedgerTables(store);
         Protection = protection ?? Domain.Protection.ProtectionPolicy.Default;
-        Verdicts = verdicts ?? new VerdictOptions { Decider = VerdictOptions.Rules };
+        Verdicts = verdicts;
         Deadlines = new VerdictDeadlines(Verdicts.Deadline);
     }
 

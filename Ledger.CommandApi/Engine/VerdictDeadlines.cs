@@ -13,17 +13,6 @@ public sealed class VerdictDeadlines(TimeSpan deadline)
 
     public TimeSpan Deadline => deadline;
 
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _queue.Count;
-            }
-        }
-    }
-
     public void Watch(string paymentId, string payerAccountId, DateTimeOffset createdAt)
     {
         lock (_lock)

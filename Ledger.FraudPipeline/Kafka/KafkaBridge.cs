@@ -55,9 +55,6 @@ public sealed class KafkaBridge : SubscriptionBase
             .Build();
     }
 
-    /// <summary>Last time a page was acknowledged by Kafka (health).</summary>
-    public DateTimeOffset? LastPublishedAt { get; private set; }
-
     public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller, IDocumentOperations operations, CancellationToken cancellationToken)
     {
         var serializer = operations.DocumentStore.Options.Serializer();
@@ -79,7 +76,6 @@ public sealed class KafkaBridge : SubscriptionBase
             }
 
             Published.Add(messages.Count);
-            LastPublishedAt = now;
         }
 
         return NullChangeListener.Instance;

@@ -64,8 +64,11 @@ public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, Dec
             return new ProcessedBatch([], [], 0, 0);
         }
 
+        // One connection for the batch's own reads and its write (the dedup look-up, the feature documents, the commit).
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
         await using var session = store.QuerySession();
-        var done = await AlreadyProcessedAsync(relevant.Select(e => e.EventId).ToArray(), ct);
+        var done = await AlreadyProcessedAsync(connection, relevant.Select(e => e.EventId).ToArray(), ct);
         var fresh = relevant.Where(e => !done.Contains(e.EventId)).ToList();
         var repeated = relevant.Where(e => done.Contains(e.EventId) && e.Type == FundsReserved).ToList();
 
@@ -102,8 +105,6 @@ public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, Dec
             }
         }
 
-        await using var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync(ct);
         var features = (await _writes.LoadFeaturesAsync(connection, accountIds.ToArray(), ct))
             .ToDictionary(p => p.Key, p => (p.Value.Doc, ReadAt: (Guid?)p.Value.Version), StringComparer.Ordinal);
         AccountFeatures Features(string id)
@@ -202,10 +203,8 @@ public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, Dec
     private static DateTimeOffset OpenedAt(EventEnvelope e) =>
         e.Data.TryGetProperty("at", out var at) && at.TryGetDateTimeOffset(out var value) ? value : e.Timestamp;
 
-    private async Task<HashSet<Guid>> AlreadyProcessedAsync(Guid[] ids, CancellationToken ct)
+    private static async Task<HashSet<Guid>> AlreadyProcessedAsync(NpgsqlConnection connection, Guid[] ids, CancellationToken ct)
     {
-        await using var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync(ct);
         await using var command = new NpgsqlCommand($"select event_id from {ProcessedTable} where event_id = any($1)", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = ids });
         var found = new HashSet<Guid>();

@@ -27,9 +27,6 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
     private static readonly Counter<long> Scored = Meter.CreateCounter<long>("ledger.fraud.scored", description: "Payments scored");
     private static readonly Counter<long> Duplicates = Meter.CreateCounter<long>("ledger.fraud.duplicates", description: "Redelivered events ignored");
 
-    /// <summary>When the consumer last processed a batch, or polled an empty topic (health).</summary>
-    public DateTimeOffset? LastPollAt { get; private set; }
-
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var senders = Enumerable.Range(0, VerdictSenders).Select(_ => Task.Run(() => SendVerdictsAsync(stoppingToken), stoppingToken)).ToList();
@@ -77,7 +74,6 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
             {
                 batch.Clear();
                 var first = consumer.Consume(TimeSpan.FromMilliseconds(250));
-                LastPollAt = DateTimeOffset.UtcNow;
                 if (first is null || first.IsPartitionEOF)
                 {
                     continue;

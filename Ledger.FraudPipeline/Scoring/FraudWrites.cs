@@ -74,10 +74,7 @@ public sealed class FraudWrites(IDocumentStore store)
     }
 
     private void Upsert<T>(NpgsqlBatch batch, string table, string[] ids, IEnumerable<T> documents, Type type) =>
-        Add(batch,
-            $"insert into {table} as d (id, data, mt_version, mt_dotnet_type, mt_last_modified) " +
-            "select i, j, v, $4, transaction_timestamp() from unnest($1::varchar[], $2::jsonb[], $3::uuid[]) as t(i, j, v) " +
-            "on conflict (id) do update set data = excluded.data, mt_version = excluded.mt_version, mt_last_modified = excluded.mt_last_modified",
+        Add(batch, Projections.Money.LedgerCommit.UpsertDocumentsSql(table),
             Param(ids), Json(documents.Cast<object>()), Param(ids.Select(_ => Guid.CreateVersion7()).ToArray()), Param(type.FullName));
 
     private static NpgsqlParameter Ids(List<(AccountFeatures Doc, Guid? ReadAt)> docs) => Param(docs.Select(f => f.Doc.Id).ToArray());

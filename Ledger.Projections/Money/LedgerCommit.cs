@@ -72,16 +72,23 @@ public sealed class LedgerCommit
         }
 
         var table = _tables.DocumentTable(typeof(T));
-        var sql = $"insert into {table} as d (id, data, mt_version, mt_dotnet_type, mt_last_modified) " +
-            "select i, j, v, $4, transaction_timestamp() from unnest($1::varchar[], $2::jsonb[], $3::uuid[]) as t(i, j, v) " +
-            "on conflict (id) do update set data = excluded.data, mt_version = excluded.mt_version, " +
-            "mt_dotnet_type = excluded.mt_dotnet_type, mt_last_modified = excluded.mt_last_modified";
+        var sql = UpsertDocumentsSql(table);
         Add(sql,
             Param(documents.Select(id).ToArray()),
             new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb, Value = documents.Select(d => _tables.Serializer.ToJson(d)).ToArray() },
             Param(documents.Select(_ => Guid.CreateVersion7()).ToArray()),
             Param(typeof(T).FullName));
     }
+
+    /// <summary>
+    /// Inserts or replaces Marten documents of one table from arrays: <c>$1</c> ids, <c>$2</c> jsonb bodies, <c>$3</c>
+    /// new versions, <c>$4</c> the .NET type name — the row Marten's own upsert writes, one statement for any count.
+    /// </summary>
+    public static string UpsertDocumentsSql(string table) =>
+        $"insert into {table} as d (id, data, mt_version, mt_dotnet_type, mt_last_modified) " +
+        "select i, j, v, $4, transaction_timestamp() from unnest($1::varchar[], $2::jsonb[], $3::uuid[]) as t(i, j, v) " +
+        "on conflict (id) do update set data = excluded.data, mt_version = excluded.mt_version, " +
+        "mt_dotnet_type = excluded.mt_dotnet_type, mt_last_modified = excluded.mt_last_modified";
 
     /// <summary>Any other statement of the batch, with positional (<c>$1</c>) parameters.</summary>
     public void Sql(string sql, params object?[] values) => Add(sql, [.. values.Select(Param)]);
