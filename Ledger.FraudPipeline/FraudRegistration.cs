@@ -26,6 +26,8 @@ public static class FraudRegistration
         services.AddSingleton(sp => ModelScorer.Load(sp.GetRequiredService<IConfiguration>()["Fraud:ModelDirectory"]));
         services.AddFraudScoring(configuration, InProcessModel);
         services.AddSingleton(sp => new ScoringParts(sp.GetRequiredService<IFraudScorer>(), sp.GetRequiredService<RulesScorer>(), FraudExplainer.Explain));
+        // The outbox tail (event store -> Kafka); one process leads across the deployment (Kafka/KafkaBridge.cs).
+        services.AddHostedService<KafkaBridge>();
         services.AddSingleton<FraudProcessor>();
         // Before the consumer: its StartAsync creates the dedup table, and hosted services start in this order.
         services.AddHostedService<ProcessedEventsTable>();
@@ -52,6 +54,12 @@ public static class FraudRegistration
         public override async Task StartAsync(CancellationToken cancellationToken)
         {
             await RunAsync(FraudProcessor.Ddl, cancellationToken);
+            // Feature documents are rewritten on every payment and are mostly 2-4 KB: above PostgreSQL's 2 KB default
+            // a row is compressed (pglz) on every write, which perf showed as PostgreSQL's top function under load.
+            // Rows up to a page stay inline and uncompressed (toast_tuple_target; existing rows change on next write).
+            await store.Storage.Database.EnsureStorageExistsAsync(typeof(Features.AccountFeatures), cancellationToken);
+            var features = store.Options.FindOrResolveDocumentType(typeof(Features.AccountFeatures)).TableName.QualifiedName;
+            await RunAsync($"alter table {features} set (toast_tuple_target = 8160)", cancellationToken);
             await base.StartAsync(cancellationToken);
         }
 

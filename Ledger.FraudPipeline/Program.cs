@@ -1,7 +1,5 @@
-using JasperFx.Events.Daemon;
 using Ledger.FraudPipeline;
 using Ledger.FraudPipeline.Features;
-using Ledger.FraudPipeline.Kafka;
 using Ledger.FraudPipeline.ModelServer;
 using Ledger.FraudPipeline.Scoring;
 using Ledger.FraudPipeline.Training;
@@ -31,10 +29,7 @@ builder.AddLedgerDefaults("FraudPipeline",
         // Feature documents: written only by this pipeline, from the stream; optimistic concurrency makes two
         // pipeline processes updating one account redo a batch instead of losing an update.
         opts.Schema.For<AccountFeatures>().Identity(x => x.Id).UseOptimisticConcurrency(true);
-    },
-    marten: m => m
-        .AddSubscriptionWithServices<KafkaBridge>(ServiceLifetime.Singleton)
-        .AddAsyncDaemon(DaemonMode.HotCold));
+    });
 builder.Services.AddFraudPipeline(builder.Configuration);
 
 var app = builder.Build();

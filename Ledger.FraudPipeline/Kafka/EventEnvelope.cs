@@ -52,6 +52,13 @@ public sealed record EventEnvelope(
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>The header in which the bridge names each message's event type.</summary>
+    public const string TypeHeaderName = "event-type";
+
+    /// <summary>The event type named in a message's <see cref="TypeHeaderName"/> header, or null without one.</summary>
+    public static string? TypeHeader(Confluent.Kafka.Headers? headers) =>
+        headers is not null && headers.TryGetLastBytes(TypeHeaderName, out var value) ? System.Text.Encoding.UTF8.GetString(value) : null;
+
     public static EventEnvelope? Parse(byte[] bytes)
     {
         try

@@ -32,6 +32,9 @@ public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, Dec
     public const string AccountOpened = "account_opened.v1";
     public const string FundsReserved = "payment_funds_reserved.v1";
 
+    /// <summary>Whether the processor reads events of this type (the rest of the stream is not its business).</summary>
+    public static bool Consumes(string eventType) => eventType is AccountOpened or FundsReserved;
+
     public static string ProcessedTable => $"{LedgerStore.Schema}.fraud_processed_events";
 
     public static string Ddl => $"""
@@ -58,7 +61,7 @@ public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, Dec
 
     private async Task<ProcessedBatch> ProcessOnceAsync(IReadOnlyList<EventEnvelope> envelopes, CancellationToken ct)
     {
-        var relevant = envelopes.Where(e => e.Type is AccountOpened or FundsReserved).DistinctBy(e => e.EventId).OrderBy(e => e.Sequence).ToList();
+        var relevant = envelopes.Where(e => Consumes(e.Type)).DistinctBy(e => e.EventId).OrderBy(e => e.Sequence).ToList();
         if (relevant.Count == 0)
         {
             return new ProcessedBatch([], [], 0, 0);

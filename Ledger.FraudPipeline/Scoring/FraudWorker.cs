@@ -131,6 +131,14 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
         var envelopes = new List<EventEnvelope>(batch.Count);
         foreach (var result in batch)
         {
+            // Most events (completions, account edits, ledger bookkeeping) are not the processor's: the bridge names
+            // each event's type in a header, so only the ones it scores from are parsed (a JSON parse per message was
+            // the consumer's largest own cost). A message without the header is parsed, to be judged by its body.
+            if (EventEnvelope.TypeHeader(result.Message.Headers) is { } type && !FraudProcessor.Consumes(type))
+            {
+                continue;
+            }
+
             if (EventEnvelope.Parse(result.Message.Value) is { } envelope)
             {
                 envelopes.Add(envelope);
