@@ -29,6 +29,18 @@ public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, Dec
 {
     private readonly FraudWrites _writes = new(store);
 
+    /// <summary>
+    /// The feature documents this process last wrote, at the version it wrote them: a batch reads from here what it
+    /// can instead of loading and deserialising the documents again (the consumer is the documents' only writer in
+    /// the usual single-process deployment, so nearly every account it meets is here). Safe with several processes:
+    /// a document changed elsewhere fails the version check at commit, and the batch is redone from the store. The
+    /// processor's documents are changed in place while scoring, so any failed batch empties the cache. Bounded:
+    /// past <see cref="CachedFeaturesLimit"/> accounts it starts again empty.
+    /// </summary>
+    private readonly Dictionary<string, (AccountFeatures Doc, Guid Version)> _cached = new(StringComparer.Ordinal);
+
+    public const int CachedFeaturesLimit = 200_000;
+
     public const string AccountOpened = "account_opened.v1";
     public const string FundsReserved = "payment_funds_reserved.v1";
 
@@ -54,7 +66,13 @@ public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, Dec
             }
             catch (ConcurrencyException) when (attempt < 5)
             {
+                _cached.Clear();
                 logger.LogInformation("Feature documents changed under this batch (another pipeline process); redoing it.");
+            }
+            catch
+            {
+                _cached.Clear();
+                throw;
             }
         }
     }
@@ -108,8 +126,21 @@ public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, Dec
             }
         }
 
-        var features = (await _writes.LoadFeaturesAsync(connection, accountIds.ToArray(), ct))
-            .ToDictionary(p => p.Key, p => (p.Value.Doc, ReadAt: (Guid?)p.Value.Version), StringComparer.Ordinal);
+        var features = new Dictionary<string, (AccountFeatures Doc, Guid? ReadAt)>(StringComparer.Ordinal);
+        foreach (var id in accountIds)
+        {
+            if (_cached.TryGetValue(id, out var cached))
+            {
+                features[id] = (cached.Doc, cached.Version);
+            }
+        }
+
+        var missing = accountIds.Where(id => !features.ContainsKey(id)).ToArray();
+        foreach (var (id, loaded) in await _writes.LoadFeaturesAsync(connection, missing, ct))
+        {
+            features[id] = (loaded.Doc, loaded.Version);
+        }
+
         AccountFeatures Features(string id)
         {
             if (!features.TryGetValue(id, out var f))
@@ -187,7 +218,17 @@ public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, Dec
             }
         }
 
-        await _writes.CommitAsync(connection, features.Values.ToList(), analyses, alerts, fresh.Select(e => e.EventId).ToArray(), ct);
+        var written = await _writes.CommitAsync(connection, features.Values.ToList(), analyses, alerts, fresh.Select(e => e.EventId).ToArray(), ct);
+        if (_cached.Count + written.Count > CachedFeaturesLimit)
+        {
+            _cached.Clear();
+        }
+
+        foreach (var (doc, _) in features.Values)
+        {
+            _cached[doc.Id] = (doc, written[doc.Id]);
+        }
+
         return new ProcessedBatch(verdicts, alerts, scored, relevant.Count - fresh.Count);
     }
 

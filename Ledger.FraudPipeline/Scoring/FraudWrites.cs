@@ -42,20 +42,21 @@ public sealed class FraudWrites(IDocumentStore store)
         return found;
     }
 
-    public async Task CommitAsync(NpgsqlConnection connection, IReadOnlyCollection<(AccountFeatures Doc, Guid? ReadAt)> features,
+    /// <returns>The version each feature document now has (what the next batch must read it at).</returns>
+    public async Task<Dictionary<string, Guid>> CommitAsync(NpgsqlConnection connection, IReadOnlyCollection<(AccountFeatures Doc, Guid? ReadAt)> features,
         IReadOnlyCollection<FraudAnalysis> analyses, IReadOnlyCollection<FraudAlert> alerts, Guid[] processedEventIds, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(connection);
-        var updated = features.Where(f => f.ReadAt is not null).ToList();
-        var inserted = features.Where(f => f.ReadAt is null).ToList();
+        var updated = features.Where(f => f.ReadAt is not null).Select(f => (f.Doc, f.ReadAt, Version: Guid.CreateVersion7())).ToList();
+        var inserted = features.Where(f => f.ReadAt is null).Select(f => (f.Doc, f.ReadAt, Version: Guid.CreateVersion7())).ToList();
         var update = Add(batch,
             $"update {_features} d set data = t.j, mt_version = t.nv, mt_last_modified = transaction_timestamp() " +
             "from unnest($1::varchar[], $2::jsonb[], $3::uuid[], $4::uuid[]) as t(i, j, ov, nv) where d.id = t.i and d.mt_version = t.ov",
-            Ids(updated), Json(updated.Select(f => f.Doc)), Param(updated.Select(f => f.ReadAt!.Value).ToArray()), Param(updated.Select(_ => Guid.CreateVersion7()).ToArray()));
+            Ids(updated), Json(updated.Select(f => f.Doc)), Param(updated.Select(f => f.ReadAt!.Value).ToArray()), Param(updated.Select(f => f.Version).ToArray()));
         var insert = Add(batch,
             $"insert into {_features} (id, data, mt_version, mt_dotnet_type, mt_last_modified) " +
             "select i, j, v, $4, transaction_timestamp() from unnest($1::varchar[], $2::jsonb[], $3::uuid[]) as t(i, j, v) on conflict (id) do nothing",
-            Ids(inserted), Json(inserted.Select(f => f.Doc)), Param(inserted.Select(_ => Guid.CreateVersion7()).ToArray()), Param(typeof(AccountFeatures).FullName));
+            Ids(inserted), Json(inserted.Select(f => f.Doc)), Param(inserted.Select(f => f.Version).ToArray()), Param(typeof(AccountFeatures).FullName));
         Upsert(batch, _analyses, analyses.Select(a => a.Id).ToArray(), analyses, typeof(FraudAnalysis));
         Upsert(batch, _alerts, alerts.Select(a => a.Id).ToArray(), alerts, typeof(FraudAlert));
         // A concurrent duplicate of this batch meets the primary key and the whole transaction fails, to be redone as a repeat.
@@ -71,13 +72,20 @@ public sealed class FraudWrites(IDocumentStore store)
         }
 
         await tx.CommitAsync(ct);
+        var versions = new Dictionary<string, Guid>(StringComparer.Ordinal);
+        foreach (var (doc, _, version) in updated.Concat(inserted))
+        {
+            versions[doc.Id] = version;
+        }
+
+        return versions;
     }
 
     private void Upsert<T>(NpgsqlBatch batch, string table, string[] ids, IEnumerable<T> documents, Type type) =>
         Add(batch, Projections.Money.LedgerCommit.UpsertDocumentsSql(table),
             Param(ids), Json(documents.Cast<object>()), Param(ids.Select(_ => Guid.CreateVersion7()).ToArray()), Param(type.FullName));
 
-    private static NpgsqlParameter Ids(List<(AccountFeatures Doc, Guid? ReadAt)> docs) => Param(docs.Select(f => f.Doc.Id).ToArray());
+    private static NpgsqlParameter Ids(List<(AccountFeatures Doc, Guid? ReadAt, Guid Version)> docs) => Param(docs.Select(f => f.Doc.Id).ToArray());
 
     private NpgsqlParameter Json<T>(IEnumerable<T> documents)
         where T : notnull =>

@@ -10,7 +10,8 @@ public class batch_write_hosts : FraudHosts
 }
 
 /// <summary>The consumer's set-based batch write keeps optimistic concurrency on feature documents: written over a
-/// version another process changed, or inserted where another process already did, the whole batch is refused.</summary>
+/// version another process changed, or inserted where another process already did, the whole batch is refused. The
+/// processor's cache of the documents it last wrote stays correct when another process writes them too.</summary>
 public class writing_a_scored_batch(batch_write_hosts hosts) : IClassFixture<batch_write_hosts>
 {
     [Fact]
@@ -42,5 +43,43 @@ public class writing_a_scored_batch(batch_write_hosts hosts) : IClassFixture<bat
         // A document inserted by someone else first: the insert is refused too.
         var inserted = () => writes.CommitAsync(connection, [(new AccountFeatures { Id = id }, null)], [], [], [Guid.NewGuid()], CancellationToken.None);
         await inserted.Should().ThrowAsync<JasperFx.ConcurrencyException>();
+    }
+
+    [Fact]
+    public async Task a_cached_feature_document_another_process_changed_is_read_again_and_no_payment_is_lost()
+    {
+        var store = hosts.Fraud.Services.GetRequiredService<IDocumentStore>();
+        FraudProcessor Process() => new(store, hosts.Fraud.Services.GetRequiredService<ScoringParts>(), hosts.Fraud.Services.GetRequiredService<DecisionPolicy>(),
+            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<FraudProcessor>.Instance);
+        var (a, b) = (Process(), Process()); // two pipeline processes
+        var payer = "acc_" + Guid.NewGuid().ToString("N");
+        var payees = Enumerable.Range(0, 3).Select(_ => "acc_" + Guid.NewGuid().ToString("N")).ToArray();
+        var reserved = new List<Ledger.FraudPipeline.Kafka.EventEnvelope>();
+        await using (var session = store.LightweightSession())
+        {
+            foreach (var payee in payees)
+            {
+                var payment = new Ledger.Projections.Money.PaymentRecord
+                {
+                    Id = "pay_" + Guid.NewGuid().ToString("N"), Status = Ledger.Projections.Money.PaymentStatuses.Completed, PayerAccountId = payer, PayeeAccountId = payee,
+                    Amount = 1_000, Currency = "USD", SettledAmount = 1_000, SettledCurrency = "USD", Purpose = "goods", CreatedAt = DateTimeOffset.UtcNow,
+                };
+                session.Store(payment);
+                reserved.Add(new(Guid.NewGuid(), reserved.Count + 1, payment.Id, 2, FraudProcessor.FundsReserved, DateTimeOffset.UtcNow,
+                    System.Text.Json.JsonDocument.Parse("{}").RootElement));
+            }
+
+            await session.SaveChangesAsync();
+        }
+
+        await a.ProcessAsync([reserved[0]], CancellationToken.None); // a now holds the payer's document in its cache
+        await b.ProcessAsync([reserved[1]], CancellationToken.None); // b changes it behind a's back
+        await a.ProcessAsync([reserved[2]], CancellationToken.None); // a's cached version is stale: refused, then redone from the store
+
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync();
+        var features = (await new FraudWrites(store).LoadFeaturesAsync(connection, [payer], CancellationToken.None))[payer].Doc;
+        features.Sent.Select(s => s.Counterparty).Should().BeEquivalentTo(payees, "every payment is counted once, none overwritten");
+        features.Payees.Should().BeEquivalentTo(payees);
     }
 }
