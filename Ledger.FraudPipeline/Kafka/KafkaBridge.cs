@@ -83,6 +83,13 @@ public sealed class KafkaBridge(IDocumentStore store, KafkaCluster kafka, ILogge
                 logger.LogWarning(ex, "The Kafka bridge lost its database connection; starting over from the recorded position.");
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
             }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Anything else: the bridge must outlive it (the host would otherwise stop), and the recorded position
+                // means nothing is skipped when it starts over.
+                logger.LogError(ex, "The Kafka bridge failed; starting over from the recorded position in 5 s.");
+                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
+            }
         }
     }
 

@@ -1,0 +1,100 @@
+using Confluent.Kafka;
+using Ledger.FraudPipeline.Kafka;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using static Ledger.Api.Tests.Money.MoneyFixtures;
+
+namespace Ledger.Api.Tests.Fraud;
+
+public class leader_hosts : FraudHosts
+{
+}
+
+/// <summary>
+/// One bridge publishes across processes (a session advisory lock): a second one stands by — two leaders would
+/// publish every event twice — and takes over from the recorded position when the first stops, losing nothing.
+/// </summary>
+public class leading_the_kafka_bridge(leader_hosts hosts) : IClassFixture<leader_hosts>
+{
+    [Fact]
+    public async Task a_second_bridge_stands_by_and_takes_over_when_the_first_stops()
+    {
+        using var alice = hosts.ClientFor("alice");
+        using var bob = hosts.ClientFor("bob");
+        var payer = await FundedAccountAsync(alice, "100.00");
+        var payee = (await AccountFixtures.CreateAsync(bob)).Id;
+        var first = hosts.Fraud.Services.GetServices<IHostedService>().OfType<KafkaBridge>().Single();
+        var second = ActivatorUtilities.CreateInstance<KafkaBridge>(hosts.Fraud.Services); // as another process would run it
+        await second.StartAsync(CancellationToken.None);
+        var ids = new List<string>();
+        try
+        {
+            ids.AddRange(await PayAndAwaitDecisionsAsync(alice, payer, payee));
+            await first.StopAsync(CancellationToken.None);
+            ids.AddRange(await PayAndAwaitDecisionsAsync(alice, payer, payee)); // published only if the second took over
+        }
+        finally
+        {
+            await second.StopAsync(CancellationToken.None);
+        }
+
+        var published = await PublishedEventIdsAsync(ids);
+        using var connection = new Npgsql.NpgsqlConnection(hosts.ConnectionString);
+        await connection.OpenAsync();
+        var stored = (await Money.LedgerInvariants.RowsAsync(connection,
+                $"select id from ledger.mt_events where stream_id in ({string.Join(", ", ids.Select(id => $"'{id}'"))})"))
+            .Select(r => (Guid)r[0]).ToList();
+        published.Should().BeEquivalentTo(stored, "every event of these payments is published, and only once: never two leaders");
+    }
+
+    private static async Task<List<string>> PayAndAwaitDecisionsAsync(Ledger.Testing.LedgerClient alice, string payer, string payee)
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var response = await alice.PostWithKeyAsync("/v1/payments", Payment(payer, payee, "1.00"));
+            response.StatusCode.Should().Be(HttpStatusCode.Created);
+            ids.Add((await response.JsonAsync()).GetProperty("id").GetString()!);
+        }
+
+        // Decided by a verdict, or by the deadline's rules within 2 s if no bridge publishes: the topic is the proof.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        foreach (var id in ids)
+        {
+            while ((await (await alice.GetAsync($"/v1/payments/{id}")).JsonAsync()).GetProperty("status").GetString() is "pending" or "processing")
+            {
+                DateTime.UtcNow.Should().BeBefore(deadline);
+                await Task.Delay(50);
+            }
+        }
+
+        return ids;
+    }
+
+    private async Task<List<Guid>> PublishedEventIdsAsync(List<string> paymentIds)
+    {
+        using var consumer = new ConsumerBuilder<string, byte[]>(hosts.Kafka.Config(new ConsumerConfig
+        {
+            GroupId = "leader-check-" + Guid.NewGuid().ToString("N"),
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+        })).Build();
+        consumer.Subscribe(hosts.Kafka.Settings.EventsTopic);
+        var published = new List<Guid>();
+        var quietUntil = DateTime.UtcNow.AddSeconds(20); // joining a new group takes a few seconds; then 3 s of quiet ends it
+        while (DateTime.UtcNow < quietUntil)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } message && EventEnvelope.Parse(message.Message.Value) is { } e)
+            {
+                quietUntil = DateTime.UtcNow.AddSeconds(3);
+                if (paymentIds.Contains(e.StreamId))
+                {
+                    published.Add(e.EventId);
+                }
+            }
+        }
+
+        consumer.Close();
+        return published;
+    }
+}
