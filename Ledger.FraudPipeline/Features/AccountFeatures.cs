@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace Ledger.FraudPipeline.Features;
 
 /// <summary>
@@ -27,7 +30,55 @@ public sealed class AccountFeatures
 }
 
 /// <summary>One payment in an account's recent window: when, how much (major units of <see cref="Currency"/>), with whom.</summary>
+[JsonConverter(typeof(RecentPaymentJson))]
 public sealed record RecentPayment(DateTimeOffset At, double Amount, string Currency, string Counterparty);
+
+/// <summary>
+/// Stores a <see cref="RecentPayment"/> as <c>[unix ms, amount, currency, counterparty]</c> rather than an object with
+/// named properties and an ISO timestamp: the lists are most of a feature document, which is rewritten on every
+/// payment, and this form is ~40% smaller (ops/bench/README.md, "Evening of 2026-11-25"). Millisecond time is finer
+/// than any window the features use. Documents written in the older object form are still read.
+/// </summary>
+public sealed class RecentPaymentJson : JsonConverter<RecentPayment>
+{
+    public override RecentPayment Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.StartArray)
+        {
+            reader.Read();
+            var at = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64());
+            reader.Read();
+            var amount = reader.GetDouble();
+            reader.Read();
+            var currency = reader.GetString() ?? string.Empty;
+            reader.Read();
+            var counterparty = reader.GetString() ?? string.Empty;
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.EndArray)
+            {
+                throw new JsonException("A recent payment is [unix ms, amount, currency, counterparty].");
+            }
+
+            return new RecentPayment(at, amount, currency, counterparty);
+        }
+
+        using var legacy = JsonDocument.ParseValue(ref reader);
+        var o = legacy.RootElement;
+        JsonElement Property(string name) => o.EnumerateObject().First(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)).Value;
+        return new RecentPayment(Property("at").GetDateTimeOffset(), Property("amount").GetDouble(), Property("currency").GetString() ?? string.Empty,
+            Property("counterparty").GetString() ?? string.Empty);
+    }
+
+    public override void Write(Utf8JsonWriter writer, RecentPayment value, JsonSerializerOptions options)
+    {
+        writer.WriteStartArray();
+        writer.WriteNumberValue(value.At.ToUnixTimeMilliseconds());
+        writer.WriteNumberValue(value.Amount);
+        writer.WriteStringValue(value.Currency);
+        writer.WriteStringValue(value.Counterparty);
+        writer.WriteEndArray();
+    }
+}
 
 /// <summary>Count, mean and sum of squared deviations (Welford), so the mean and deviation update in O(1).</summary>
 public sealed class AmountStats
