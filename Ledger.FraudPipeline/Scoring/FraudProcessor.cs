@@ -18,6 +18,10 @@ public sealed record Verdict(string PaymentId, string PayerAccountId, string Dec
 
 public sealed record ProcessedBatch(IReadOnlyList<Verdict> Verdicts, IReadOnlyList<FraudAlert> Alerts, int Scored, int Duplicates);
 
+/// <summary>A scored batch whose writes are serialised but not yet committed (<see cref="FraudProcessor.CommitAsync"/>);
+/// no write when there was nothing new to write.</summary>
+public sealed record PreparedBatch(ProcessedBatch Result, FraudWrites.PendingWrite? Write);
+
 /// <summary>
 /// Enrichment, scoring, analysis and alerts for one batch of events from Kafka (DESIGN step 4), committed in ONE
 /// PostgreSQL transaction: the per-account feature documents updated from those events, the analyses, the alerts and
@@ -56,36 +60,82 @@ public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, Dec
         create index if not exists fraud_processed_events_at on {ProcessedTable} (processed_at);
         """;
 
+    /// <summary>Scores and commits one batch, redoing it (up to 5 times) when another process changed its feature documents.</summary>
     public async Task<ProcessedBatch> ProcessAsync(IReadOnlyList<EventEnvelope> envelopes, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await ProcessOnceAsync(envelopes, ct);
+                var prepared = await PrepareAsync(envelopes, ct);
+                await CommitAsync(prepared, ct);
+                return prepared.Result;
             }
             catch (ConcurrencyException) when (attempt < 5)
             {
-                _cached.Clear();
                 logger.LogInformation("Feature documents changed under this batch (another pipeline process); redoing it.");
-            }
-            catch
-            {
-                _cached.Clear();
-                throw;
             }
         }
     }
 
-    private async Task<ProcessedBatch> ProcessOnceAsync(IReadOnlyList<EventEnvelope> envelopes, CancellationToken ct)
+    /// <summary>
+    /// Everything but the commit: the dedup look-up, the payments, the feature documents (from the cache where it
+    /// has them), scoring, and the batch's writes serialised. The cache then holds the documents as this batch will
+    /// leave them, at the versions it will write, so the consumer can prepare the next batch while this one commits;
+    /// if this one fails, the next fails the version check too, and <see cref="ForgetCached"/> starts over from the store.
+    /// </summary>
+    public async Task<PreparedBatch> PrepareAsync(IReadOnlyList<EventEnvelope> envelopes, CancellationToken ct)
+    {
+        try
+        {
+            return await PrepareOnceAsync(envelopes, ct);
+        }
+        catch
+        {
+            ForgetCached();
+            throw;
+        }
+    }
+
+    /// <summary>Commits a prepared batch (its own connection and transaction); on failure the cache is forgotten.</summary>
+    public async Task CommitAsync(PreparedBatch prepared, CancellationToken ct)
+    {
+        if (prepared.Write is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var connection = store.Storage.Database.CreateConnection();
+            await connection.OpenAsync(ct);
+            await _writes.ExecuteAsync(connection, prepared.Write, ct);
+        }
+        catch
+        {
+            ForgetCached();
+            throw;
+        }
+    }
+
+    /// <summary>Drops every cached feature document (after any failed batch: they were changed in place).</summary>
+    public void ForgetCached()
+    {
+        lock (_cached)
+        {
+            _cached.Clear();
+        }
+    }
+
+    private async Task<PreparedBatch> PrepareOnceAsync(IReadOnlyList<EventEnvelope> envelopes, CancellationToken ct)
     {
         var relevant = envelopes.Where(e => Consumes(e.Type)).DistinctBy(e => e.EventId).OrderBy(e => e.Sequence).ToList();
         if (relevant.Count == 0)
         {
-            return new ProcessedBatch([], [], 0, 0);
+            return new PreparedBatch(new ProcessedBatch([], [], 0, 0), null);
         }
 
-        // One connection for the batch's own reads and its write (the dedup look-up, the feature documents, the commit).
+        // One connection for the batch's reads (the dedup look-up, the feature documents); the commit takes its own.
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync(ct);
         await using var session = store.QuerySession();
@@ -109,7 +159,7 @@ public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, Dec
 
         if (fresh.Count == 0)
         {
-            return new ProcessedBatch(verdicts, [], 0, relevant.Count);
+            return new PreparedBatch(new ProcessedBatch(verdicts, [], 0, relevant.Count), null);
         }
 
         var accountIds = new HashSet<string>(StringComparer.Ordinal);
@@ -127,11 +177,14 @@ public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, Dec
         }
 
         var features = new Dictionary<string, (AccountFeatures Doc, Guid? ReadAt)>(StringComparer.Ordinal);
-        foreach (var id in accountIds)
+        lock (_cached)
         {
-            if (_cached.TryGetValue(id, out var cached))
+            foreach (var id in accountIds)
             {
-                features[id] = (cached.Doc, cached.Version);
+                if (_cached.TryGetValue(id, out var cached))
+                {
+                    features[id] = (cached.Doc, cached.Version);
+                }
             }
         }
 
@@ -218,18 +271,21 @@ public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, Dec
             }
         }
 
-        var written = await _writes.CommitAsync(connection, features.Values.ToList(), analyses, alerts, fresh.Select(e => e.EventId).ToArray(), ct);
-        if (_cached.Count + written.Count > CachedFeaturesLimit)
+        var write = _writes.Prepare(features.Values.ToList(), analyses, alerts, fresh.Select(e => e.EventId).ToArray());
+        lock (_cached)
         {
-            _cached.Clear();
+            if (_cached.Count + write.Versions.Count > CachedFeaturesLimit)
+            {
+                _cached.Clear();
+            }
+
+            foreach (var (doc, _) in features.Values)
+            {
+                _cached[doc.Id] = (doc, write.Versions[doc.Id]);
+            }
         }
 
-        foreach (var (doc, _) in features.Values)
-        {
-            _cached[doc.Id] = (doc, written[doc.Id]);
-        }
-
-        return new ProcessedBatch(verdicts, alerts, scored, relevant.Count - fresh.Count);
+        return new PreparedBatch(new ProcessedBatch(verdicts, alerts, scored, relevant.Count - fresh.Count), write);
     }
 
     private static FraudAlert Alert(PaymentRecord payment, string type, string severity, double score, List<string> reasons, DateTimeOffset now) => new()

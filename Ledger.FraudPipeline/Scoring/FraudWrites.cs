@@ -42,47 +42,91 @@ public sealed class FraudWrites(IDocumentStore store)
         return found;
     }
 
+    /// <summary>A batch's writes, serialised and ready to run: built while the documents are in a known state, so the
+    /// consumer may go on changing them for the next batch while this one commits.</summary>
+    public sealed class PendingWrite
+    {
+        internal PendingWrite(List<NpgsqlBatchCommand> commands, NpgsqlBatchCommand update, int updates, NpgsqlBatchCommand insert, int inserts, Dictionary<string, Guid> versions)
+        {
+            Commands = commands;
+            Update = update;
+            Updates = updates;
+            Insert = insert;
+            Inserts = inserts;
+            Versions = versions;
+        }
+
+        internal List<NpgsqlBatchCommand> Commands { get; }
+        internal NpgsqlBatchCommand Update { get; }
+        internal int Updates { get; }
+        internal NpgsqlBatchCommand Insert { get; }
+        internal int Inserts { get; }
+
+        /// <summary>The version each feature document will have once this commits (what a later batch reads it at).</summary>
+        public IReadOnlyDictionary<string, Guid> Versions { get; }
+    }
+
     /// <returns>The version each feature document now has (what the next batch must read it at).</returns>
-    public async Task<Dictionary<string, Guid>> CommitAsync(NpgsqlConnection connection, IReadOnlyCollection<(AccountFeatures Doc, Guid? ReadAt)> features,
+    public async Task<IReadOnlyDictionary<string, Guid>> CommitAsync(NpgsqlConnection connection, IReadOnlyCollection<(AccountFeatures Doc, Guid? ReadAt)> features,
         IReadOnlyCollection<FraudAnalysis> analyses, IReadOnlyCollection<FraudAlert> alerts, Guid[] processedEventIds, CancellationToken ct)
     {
-        await using var batch = new NpgsqlBatch(connection);
+        var write = Prepare(features, analyses, alerts, processedEventIds);
+        await ExecuteAsync(connection, write, ct);
+        return write.Versions;
+    }
+
+    /// <summary>Serialises the batch into its statements (no I/O).</summary>
+    public PendingWrite Prepare(IReadOnlyCollection<(AccountFeatures Doc, Guid? ReadAt)> features,
+        IReadOnlyCollection<FraudAnalysis> analyses, IReadOnlyCollection<FraudAlert> alerts, Guid[] processedEventIds)
+    {
+        var commands = new List<NpgsqlBatchCommand>();
         var updated = features.Where(f => f.ReadAt is not null).Select(f => (f.Doc, f.ReadAt, Version: Guid.CreateVersion7())).ToList();
         var inserted = features.Where(f => f.ReadAt is null).Select(f => (f.Doc, f.ReadAt, Version: Guid.CreateVersion7())).ToList();
-        var update = Add(batch,
+        var update = Add(commands,
             $"update {_features} d set data = t.j, mt_version = t.nv, mt_last_modified = transaction_timestamp() " +
             "from unnest($1::varchar[], $2::jsonb[], $3::uuid[], $4::uuid[]) as t(i, j, ov, nv) where d.id = t.i and d.mt_version = t.ov",
             Ids(updated), Json(updated.Select(f => f.Doc)), Param(updated.Select(f => f.ReadAt!.Value).ToArray()), Param(updated.Select(f => f.Version).ToArray()));
-        var insert = Add(batch,
+        var insert = Add(commands,
             $"insert into {_features} (id, data, mt_version, mt_dotnet_type, mt_last_modified) " +
             "select i, j, v, $4, transaction_timestamp() from unnest($1::varchar[], $2::jsonb[], $3::uuid[]) as t(i, j, v) on conflict (id) do nothing",
             Ids(inserted), Json(inserted.Select(f => f.Doc)), Param(inserted.Select(f => f.Version).ToArray()), Param(typeof(AccountFeatures).FullName));
-        Upsert(batch, _analyses, analyses.Select(a => a.Id).ToArray(), analyses, typeof(FraudAnalysis));
-        Upsert(batch, _alerts, alerts.Select(a => a.Id).ToArray(), alerts, typeof(FraudAlert));
+        Upsert(commands, _analyses, analyses.Select(a => a.Id).ToArray(), analyses, typeof(FraudAnalysis));
+        Upsert(commands, _alerts, alerts.Select(a => a.Id).ToArray(), alerts, typeof(FraudAlert));
         // A concurrent duplicate of this batch meets the primary key and the whole transaction fails, to be redone as a repeat.
-        Add(batch, $"insert into {FraudProcessor.ProcessedTable} (event_id) select unnest($1::uuid[])", Param(processedEventIds));
-
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        batch.Transaction = tx;
-        await batch.ExecuteNonQueryAsync(ct);
-        if (update.RecordsAffected != updated.Count || insert.RecordsAffected != inserted.Count)
-        {
-            await tx.RollbackAsync(ct);
-            throw new ConcurrencyException($"Feature documents changed under this batch ({update.RecordsAffected}/{updated.Count} updated, {insert.RecordsAffected}/{inserted.Count} inserted).", null);
-        }
-
-        await tx.CommitAsync(ct);
+        Add(commands, $"insert into {FraudProcessor.ProcessedTable} (event_id) select unnest($1::uuid[])", Param(processedEventIds));
         var versions = new Dictionary<string, Guid>(StringComparer.Ordinal);
         foreach (var (doc, _, version) in updated.Concat(inserted))
         {
             versions[doc.Id] = version;
         }
 
-        return versions;
+        return new PendingWrite(commands, update, updated.Count, insert, inserted.Count, versions);
     }
 
-    private void Upsert<T>(NpgsqlBatch batch, string table, string[] ids, IEnumerable<T> documents, Type type) =>
-        Add(batch, Projections.Money.LedgerCommit.UpsertDocumentsSql(table),
+    /// <summary>Runs a prepared batch in one transaction; a feature document not at the version it was read at (or
+    /// inserted meanwhile) throws <see cref="ConcurrencyException"/> and nothing is written.</summary>
+    public async Task ExecuteAsync(NpgsqlConnection connection, PendingWrite write, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (var command in write.Commands)
+        {
+            batch.BatchCommands.Add(command);
+        }
+
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        batch.Transaction = tx;
+        await batch.ExecuteNonQueryAsync(ct);
+        if (write.Update.RecordsAffected != write.Updates || write.Insert.RecordsAffected != write.Inserts)
+        {
+            await tx.RollbackAsync(ct);
+            throw new ConcurrencyException($"Feature documents changed under this batch ({write.Update.RecordsAffected}/{write.Updates} updated, {write.Insert.RecordsAffected}/{write.Inserts} inserted).", null);
+        }
+
+        await tx.CommitAsync(ct);
+    }
+
+    private void Upsert<T>(List<NpgsqlBatchCommand> commands, string table, string[] ids, IEnumerable<T> documents, Type type) =>
+        Add(commands, Projections.Money.LedgerCommit.UpsertDocumentsSql(table),
             Param(ids), Json(documents.Cast<object>()), Param(ids.Select(_ => Guid.CreateVersion7()).ToArray()), Param(type.FullName));
 
     private static NpgsqlParameter Ids(List<(AccountFeatures Doc, Guid? ReadAt, Guid Version)> docs) => Param(docs.Select(f => f.Doc.Id).ToArray());
@@ -93,11 +137,11 @@ public sealed class FraudWrites(IDocumentStore store)
 
     private static NpgsqlParameter Param(object? value) => new() { Value = value ?? DBNull.Value };
 
-    private static NpgsqlBatchCommand Add(NpgsqlBatch batch, string sql, params NpgsqlParameter[] parameters)
+    private static NpgsqlBatchCommand Add(List<NpgsqlBatchCommand> commands, string sql, params NpgsqlParameter[] parameters)
     {
         var command = new NpgsqlBatchCommand(sql);
         command.Parameters.AddRange(parameters);
-        batch.BatchCommands.Add(command);
+        commands.Add(command);
         return command;
     }
 

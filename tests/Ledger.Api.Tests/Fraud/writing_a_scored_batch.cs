@@ -54,23 +54,7 @@ public class writing_a_scored_batch(batch_write_hosts hosts) : IClassFixture<bat
         var (a, b) = (Process(), Process()); // two pipeline processes
         var payer = "acc_" + Guid.NewGuid().ToString("N");
         var payees = Enumerable.Range(0, 3).Select(_ => "acc_" + Guid.NewGuid().ToString("N")).ToArray();
-        var reserved = new List<Ledger.FraudPipeline.Kafka.EventEnvelope>();
-        await using (var session = store.LightweightSession())
-        {
-            foreach (var payee in payees)
-            {
-                var payment = new Ledger.Projections.Money.PaymentRecord
-                {
-                    Id = "pay_" + Guid.NewGuid().ToString("N"), Status = Ledger.Projections.Money.PaymentStatuses.Completed, PayerAccountId = payer, PayeeAccountId = payee,
-                    Amount = 1_000, Currency = "USD", SettledAmount = 1_000, SettledCurrency = "USD", Purpose = "goods", CreatedAt = DateTimeOffset.UtcNow,
-                };
-                session.Store(payment);
-                reserved.Add(new(Guid.NewGuid(), reserved.Count + 1, payment.Id, 2, FraudProcessor.FundsReserved, DateTimeOffset.UtcNow,
-                    System.Text.Json.JsonDocument.Parse("{}").RootElement));
-            }
-
-            await session.SaveChangesAsync();
-        }
+        var reserved = await ReservedPaymentsAsync(store, payer, payees);
 
         await a.ProcessAsync([reserved[0]], CancellationToken.None); // a now holds the payer's document in its cache
         await b.ProcessAsync([reserved[1]], CancellationToken.None); // b changes it behind a's back
@@ -81,5 +65,56 @@ public class writing_a_scored_batch(batch_write_hosts hosts) : IClassFixture<bat
         var features = (await new FraudWrites(store).LoadFeaturesAsync(connection, [payer], CancellationToken.None))[payer].Doc;
         features.Sent.Select(s => s.Counterparty).Should().BeEquivalentTo(payees, "every payment is counted once, none overwritten");
         features.Payees.Should().BeEquivalentTo(payees);
+    }
+
+    [Fact]
+    public async Task a_batch_prepared_on_one_whose_commit_fails_fails_too_and_redone_they_lose_nothing()
+    {
+        var store = hosts.Fraud.Services.GetRequiredService<IDocumentStore>();
+        FraudProcessor Process() => new(store, hosts.Fraud.Services.GetRequiredService<ScoringParts>(), hosts.Fraud.Services.GetRequiredService<DecisionPolicy>(),
+            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<FraudProcessor>.Instance);
+        var (a, b) = (Process(), Process());
+        var payer = "acc_" + Guid.NewGuid().ToString("N");
+        var payees = Enumerable.Range(0, 3).Select(_ => "acc_" + Guid.NewGuid().ToString("N")).ToArray();
+        var reserved = await ReservedPaymentsAsync(store, payer, payees);
+        await a.ProcessAsync([reserved[0]], CancellationToken.None); // the payer's document exists, cached by a
+
+        // a prepares two batches back to back, as the consumer does while the first commits; meanwhile b writes the
+        // payer's document, so the first commit is refused — and the second, prepared on the first, must be too.
+        var first = await a.PrepareAsync([reserved[1]], CancellationToken.None);
+        var second = await a.PrepareAsync([reserved[2]], CancellationToken.None);
+        await b.ProcessAsync([reserved[0] with { EventId = Guid.NewGuid() }], CancellationToken.None);
+        await FluentActions.Awaiting(() => a.CommitAsync(first, CancellationToken.None)).Should().ThrowAsync<JasperFx.ConcurrencyException>();
+        await FluentActions.Awaiting(() => a.CommitAsync(second, CancellationToken.None)).Should().ThrowAsync<JasperFx.ConcurrencyException>(
+            "it was prepared on the first batch's documents, which were never written");
+
+        await a.ProcessAsync([reserved[1]], CancellationToken.None); // redelivered, redone from the store
+        await a.ProcessAsync([reserved[2]], CancellationToken.None);
+
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync();
+        var features = (await new FraudWrites(store).LoadFeaturesAsync(connection, [payer], CancellationToken.None))[payer].Doc;
+        features.Sent.Select(s => s.Counterparty).Should().BeEquivalentTo([payees[0], payees[0], payees[1], payees[2]],
+            "b's payment and each of a's counted once");
+    }
+
+    private static async Task<List<Ledger.FraudPipeline.Kafka.EventEnvelope>> ReservedPaymentsAsync(IDocumentStore store, string payer, string[] payees)
+    {
+        var reserved = new List<Ledger.FraudPipeline.Kafka.EventEnvelope>();
+        await using var session = store.LightweightSession();
+        foreach (var payee in payees)
+        {
+            var payment = new Ledger.Projections.Money.PaymentRecord
+            {
+                Id = "pay_" + Guid.NewGuid().ToString("N"), Status = Ledger.Projections.Money.PaymentStatuses.Completed, PayerAccountId = payer, PayeeAccountId = payee,
+                Amount = 1_000, Currency = "USD", SettledAmount = 1_000, SettledCurrency = "USD", Purpose = "goods", CreatedAt = DateTimeOffset.UtcNow,
+            };
+            session.Store(payment);
+            reserved.Add(new(Guid.NewGuid(), reserved.Count + 1, payment.Id, 2, FraudProcessor.FundsReserved, DateTimeOffset.UtcNow,
+                System.Text.Json.JsonDocument.Parse("{}").RootElement));
+        }
+
+        await session.SaveChangesAsync();
+        return reserved;
     }
 }
