@@ -37,6 +37,32 @@ public class FraudHosts : ApiHosts, IAsyncLifetime
 
     public KafkaCluster Kafka => Fraud.Services.GetRequiredService<KafkaCluster>();
 
+    /// <summary>Every event on the events topic so far, in topic order, read by a consumer group of its own (joining
+    /// takes a few seconds; then 3 s without a message ends the read).</summary>
+    public List<EventEnvelope> PublishedEvents()
+    {
+        using var consumer = new Confluent.Kafka.ConsumerBuilder<string, byte[]>(Kafka.Config(new Confluent.Kafka.ConsumerConfig
+        {
+            GroupId = "check-" + Guid.NewGuid().ToString("N"),
+            AutoOffsetReset = Confluent.Kafka.AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+        })).Build();
+        consumer.Subscribe(Kafka.Settings.EventsTopic);
+        var events = new List<EventEnvelope>();
+        var quietUntil = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < quietUntil)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } message && EventEnvelope.Parse(message.Message.Value) is { } e)
+            {
+                quietUntil = DateTime.UtcNow.AddSeconds(3);
+                events.Add(e);
+            }
+        }
+
+        consumer.Close();
+        return events;
+    }
+
     async Task IAsyncLifetime.InitializeAsync()
     {
         await InitializeAsync();
