@@ -20,6 +20,9 @@ public static class RequestLimits
     /// <summary>SPEC: bodies over 64 KB answer 413 <c>payload_too_large</c>.</summary>
     public const int MaxBodyBytes = 64 * 1024;
 
+    /// <summary>Verdicts per <c>POST /v1/fraud/verdicts</c> call: CommandApi refuses more, the pipeline sends no more.</summary>
+    public const int MaxVerdictsPerCall = 1_000;
+
     public static IServiceCollection AddLedgerRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
         var settings = configuration.GetSection("RateLimiting").Get<RateLimitSettings>() ?? new RateLimitSettings();

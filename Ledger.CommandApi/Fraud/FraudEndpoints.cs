@@ -33,7 +33,7 @@ public static class FraudEndpoints
     /// identity provider; the embedded default signs one with Auth:SigningKey). No person holds it.</summary>
     public const string ServiceRole = ServiceRoles.FraudService;
 
-    public const int MaxVerdictsPerCall = 1_000;
+    public const int MaxVerdictsPerCall = RequestLimits.MaxVerdictsPerCall;
 
     public static IEndpointRouteBuilder MapFraud(this IEndpointRouteBuilder app)
     {

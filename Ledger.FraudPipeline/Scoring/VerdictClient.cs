@@ -87,7 +87,7 @@ public sealed class VerdictClient
         foreach (var v in verdicts)
         {
             var bytes = JsonSerializer.SerializeToUtf8Bytes(Wire(v), Json).Length + 1;
-            if (chunk.Count > 0 && (size + bytes > MaxBodyBytes || chunk.Count == MaxVerdictsPerCall))
+            if (chunk.Count > 0 && (size + bytes > MaxBodyBytes || chunk.Count == RequestLimits.MaxVerdictsPerCall))
             {
                 yield return chunk;
                 chunk = [];
@@ -103,9 +103,6 @@ public sealed class VerdictClient
             yield return chunk;
         }
     }
-
-    /// <summary>The ledger's limit on verdicts per call (CommandApi's FraudEndpoints.MaxVerdictsPerCall).</summary>
-    public const int MaxVerdictsPerCall = 1_000;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 

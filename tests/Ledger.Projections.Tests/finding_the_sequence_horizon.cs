@@ -43,12 +43,14 @@ public class finding_the_sequence_horizon(HorizonFixture fixture) : IClassFixtur
         var high = await MaxSequenceAsync();
 
         await using var reader = await fixture.OpenAsync();
-        var pending = Horizon().FinalSequenceAsync(reader, CancellationToken.None);
-        await Task.Delay(300);
-        pending.IsCompleted.Should().BeFalse("A may still commit a number below B's, so nothing past it is final yet");
+        using (var patience = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)))
+        {
+            await FluentActions.Awaiting(() => Horizon().FinalSequenceAsync(reader, patience.Token)).Should()
+                .ThrowAsync<OperationCanceledException>("A may still commit a number below B's, so nothing past it is final yet");
+        }
 
         await txA.RollbackAsync();
-        var horizon = await pending.WaitAsync(TimeSpan.FromSeconds(10));
+        var horizon = await Horizon().FinalSequenceAsync(reader, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
         horizon.Should().BeGreaterThanOrEqualTo(high, "once A has finished, everything B committed is below the horizon");
     }
 

@@ -37,9 +37,13 @@ public class FraudHosts : ApiHosts, IAsyncLifetime
 
     public KafkaCluster Kafka => Fraud.Services.GetRequiredService<KafkaCluster>();
 
-    /// <summary>Every event on the events topic so far, in topic order, read by a consumer group of its own (joining
-    /// takes a few seconds; then 3 s without a message ends the read).</summary>
-    public List<EventEnvelope> PublishedEvents()
+    /// <summary>Every event on the events topic so far, in topic order.</summary>
+    public List<EventEnvelope> PublishedEvents() =>
+        Messages(Kafka.Settings.EventsTopic).Select(m => EventEnvelope.Parse(m.Message.Value)).OfType<EventEnvelope>().ToList();
+
+    /// <summary>Up to <paramref name="count"/> messages of a topic from its start, read by a consumer group of its own
+    /// (joining takes a few seconds; then <paramref name="quiet"/>, 3 s by default, without a message ends the read).</summary>
+    public List<Confluent.Kafka.ConsumeResult<string, byte[]>> Messages(string topic, int count = int.MaxValue, TimeSpan? quiet = null)
     {
         using var consumer = new Confluent.Kafka.ConsumerBuilder<string, byte[]>(Kafka.Config(new Confluent.Kafka.ConsumerConfig
         {
@@ -47,20 +51,20 @@ public class FraudHosts : ApiHosts, IAsyncLifetime
             AutoOffsetReset = Confluent.Kafka.AutoOffsetReset.Earliest,
             EnableAutoCommit = false,
         })).Build();
-        consumer.Subscribe(Kafka.Settings.EventsTopic);
-        var events = new List<EventEnvelope>();
-        var quietUntil = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < quietUntil)
+        consumer.Subscribe(topic);
+        var results = new List<Confluent.Kafka.ConsumeResult<string, byte[]>>();
+        var idleUntil = DateTime.UtcNow.AddSeconds(20);
+        while (results.Count < count && DateTime.UtcNow < idleUntil)
         {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } message && EventEnvelope.Parse(message.Message.Value) is { } e)
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } result)
             {
-                quietUntil = DateTime.UtcNow.AddSeconds(3);
-                events.Add(e);
+                results.Add(result);
+                idleUntil = DateTime.UtcNow + (quiet ?? TimeSpan.FromSeconds(3));
             }
         }
 
         consumer.Close();
-        return events;
+        return results;
     }
 
     async Task IAsyncLifetime.InitializeAsync()

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Confluent.Kafka;
-using Ledger.FraudPipeline.Kafka;
 using Ledger.FraudPipeline.Scoring;
 using Ledger.Projections.Fraud;
 using Marten;
@@ -120,7 +118,7 @@ public class scoring_payments_through_kafka(pipeline_hosts hosts) : IClassFixtur
         (await mallory.GetAsync($"/v1/alerts?accountId={payer}")).StatusCode.Should().Be(HttpStatusCode.Forbidden);
 
         // The alerts also went to the alerts topic.
-        var published = Consume(hosts.Kafka, hosts.Kafka.Settings.AlertsTopic, count: 1000, TimeSpan.FromSeconds(3));
+        var published = hosts.Messages(hosts.Kafka.Settings.AlertsTopic, count: 1000);
         published.Select(m => System.Text.Json.JsonDocument.Parse(m.Message.Value).RootElement.GetProperty("paymentId").GetString())
             .Should().Contain(stopped.Select(a => a.GetProperty("paymentId").GetString()));
     }
@@ -138,8 +136,7 @@ public class scoring_payments_through_kafka(pipeline_hosts hosts) : IClassFixtur
         (await FinalAsync(alice, id)).GetProperty("status").GetString().Should().Be("completed");
 
         // Read the payment's events back from Kafka, as a consumer restarting from an old offset would get them.
-        var envelopes = Consume(hosts.Kafka, hosts.Kafka.Settings.EventsTopic, count: 100_000, TimeSpan.FromSeconds(3))
-            .Select(m => EventEnvelope.Parse(m.Message.Value)!)
+        var envelopes = hosts.PublishedEvents()
             .Where(e => e.StreamId == id || e.StreamId == payer || e.StreamId == payee)
             .ToList();
         envelopes.Should().Contain(e => e.Type == "payment_funds_reserved.v1" && e.StreamId == id);
@@ -163,29 +160,5 @@ public class scoring_payments_through_kafka(pipeline_hosts hosts) : IClassFixtur
         again.Verdicts.Should().BeEmpty("the payment is decided: nothing to send again");
         (await SnapshotAsync()).Should().Be(before);
         (await AvailableAsync(bob, payee)).Should().Be("7.00");
-    }
-
-    private static List<ConsumeResult<string, byte[]>> Consume(KafkaCluster kafka, string topic, int count, TimeSpan quiet)
-    {
-        using var consumer = new ConsumerBuilder<string, byte[]>(kafka.Config(new ConsumerConfig
-        {
-            GroupId = "test-" + Guid.NewGuid().ToString("N"),
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoCommit = false,
-        })).Build();
-        consumer.Subscribe(topic);
-        var results = new List<ConsumeResult<string, byte[]>>();
-        var idleUntil = DateTime.UtcNow.AddSeconds(20); // joining a new group takes a few seconds; then `quiet` ends it
-        while (results.Count < count && DateTime.UtcNow < idleUntil)
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } result)
-            {
-                results.Add(result);
-                idleUntil = DateTime.UtcNow + quiet;
-            }
-        }
-
-        consumer.Close();
-        return results;
     }
 }
