@@ -79,6 +79,26 @@ internal sealed partial class ShardWriter
                 _accounts[id] = funds;
                 _revisions[id] = _revisions.GetValueOrDefault(id) + 1;
             }
+
+            foreach (var payment in work.Payments.Values)
+            {
+                if (payment.PayerShard != Shard)
+                {
+                    continue;
+                }
+
+                if (payment.Status == PaymentStatuses.Pending)
+                {
+                    if (_awaitingVerdict.Count < AwaitingVerdictLimit)
+                    {
+                        _awaitingVerdict[payment.Id] = payment;
+                    }
+                }
+                else
+                {
+                    _awaitingVerdict.Remove(payment.Id);
+                }
+            }
         }
 
         foreach (var (ticket, outcome) in work.Idempotency)
@@ -97,9 +117,14 @@ internal sealed partial class ShardWriter
             {
                 _engine.Waiters.Notify(payment);
             }
-            else if (payment.Status == PaymentStatuses.Pending && payment.PayerShard == Shard)
+
+            if (payment.Status == PaymentStatuses.Pending && payment.PayerShard == Shard)
             {
                 _engine.Deadlines.Watch(payment.Id, payment.PayerAccountId, payment.CreatedAt);
+            }
+            else
+            {
+                _engine.Deadlines.Settle(payment.Id);
             }
         }
 
@@ -187,9 +212,10 @@ internal sealed partial class ShardWriter
         return WithHold(work, MoneyDecider.Decide(payment, payeeLocal, payeeLocal ? Funds(work, payment!.PayeeAccountId) : null, review), record?.Purpose ?? string.Empty, now);
     }
 
-    /// <summary>The newest version of a document: as this batch left it, else as the store holds it.</summary>
-    private static PaymentRecord? Payment(BatchWork work, Preloaded loaded, string id) =>
-        work.Payments.GetValueOrDefault(id) ?? loaded.Payments.GetValueOrDefault(id);
+    /// <summary>The newest version of a document: as this batch left it, else as the store holds it (read with the
+    /// batch, or — a payment of ours waiting for its verdict — a copy of what we committed).</summary>
+    private PaymentRecord? Payment(BatchWork work, Preloaded loaded, string id) =>
+        work.Payments.GetValueOrDefault(id) ?? loaded.Payments.GetValueOrDefault(id) ?? _awaitingVerdict.GetValueOrDefault(id)?.Copy();
 
     private static FxQuote? Quote(BatchWork work, Preloaded loaded, string id) =>
         work.Quotes.GetValueOrDefault(id) ?? loaded.Quotes.GetValueOrDefault(id);
@@ -214,7 +240,7 @@ internal sealed partial class ShardWriter
             : Decision<MoneyEvent>.Ok();
     }
 
-    private static Decision<MoneyEvent> DecideReverse(BatchWork work, Preloaded loaded, ReversePayment reverse) =>
+    private Decision<MoneyEvent> DecideReverse(BatchWork work, Preloaded loaded, ReversePayment reverse) =>
         Payment(work, loaded, reverse.PaymentId)?.Status == PaymentStatuses.Reversing
             ? MoneyDecider.Decide(reverse)
             : Decision<MoneyEvent>.Ok();

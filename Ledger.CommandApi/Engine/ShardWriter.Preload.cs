@@ -62,7 +62,14 @@ internal sealed partial class ShardWriter
                 case ReturnCommand rc: local.Add(rc.Funds.AccountId); returns.Add(rc.Funds.StreamId); break;
                 case CreditCommand c: local.Add(c.Credit.PayeeAccountId); payments.Add(c.Credit.PaymentId); break;
                 case ReverseCommand r: local.Add(r.Reverse.PayerAccountId); payments.Add(r.Reverse.PaymentId); break;
-                case VerdictCommand v: local.Add(v.PayerAccountId); payments.Add(v.PaymentId); break;
+                case VerdictCommand v:
+                    local.Add(v.PayerAccountId);
+                    if (!_awaitingVerdict.ContainsKey(v.PaymentId))
+                    {
+                        payments.Add(v.PaymentId); // not one we hold: decided already, or reserved before a restart
+                    }
+
+                    break;
                 case ReviewCommand rv: local.Add(rv.PayerAccountId); payments.Add(rv.Review.PaymentId); break;
             }
         }

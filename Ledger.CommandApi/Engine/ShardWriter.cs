@@ -20,6 +20,16 @@ internal sealed partial class ShardWriter
     private readonly Dictionary<string, AccountFunds> _accounts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _revisions = new(StringComparer.Ordinal);
     private readonly RecentResponses _recent = new(100_000);
+
+    /// <summary>
+    /// This shard's payments waiting for their risk verdict, as committed: a verdict finds its payment here instead of
+    /// reading it from the store (at 1,000 payments/s that read was a round trip in most batches). Only this shard
+    /// writes a pending payment, and any doubt — a failed or fenced batch — empties it with the rest of the state.
+    /// Bounded: past <see cref="AwaitingVerdictLimit"/> (a pipeline long away) verdicts read the store as before.
+    /// </summary>
+    private readonly Dictionary<string, PaymentRecord> _awaitingVerdict = new(StringComparer.Ordinal);
+
+    private const int AwaitingVerdictLimit = 100_000;
     private readonly LedgerEngine _engine;
     private readonly IDocumentStore _store;
     private readonly ILogger _logger;
@@ -183,6 +193,7 @@ internal sealed partial class ShardWriter
     {
         _accounts.Clear();
         _revisions.Clear();
+        _awaitingVerdict.Clear();
     }
 
     internal static bool IsFenced(Exception? ex)

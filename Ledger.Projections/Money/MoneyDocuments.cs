@@ -57,6 +57,16 @@ public sealed class PaymentRecord
     /// <summary>Cross-shard progress: which shard must act next after a restart (see PaymentStatuses).</summary>
     public int PayerShard { get; set; }
     public int PayeeShard { get; set; }
+
+    /// <summary>A copy to change without changing this one (the engine keeps committed records in memory and decides
+    /// on copies: a batch that fails must leave them as the store has them).</summary>
+    public PaymentRecord Copy()
+    {
+        var copy = (PaymentRecord)MemberwiseClone();
+        copy.Reasons = [.. Reasons];
+        copy.Metadata = Metadata is null ? null : new Dictionary<string, string>(Metadata, StringComparer.Ordinal);
+        return copy;
+    }
 }
 
 public static class PaymentStatuses

@@ -169,6 +169,37 @@ public class deciding_payments_by_verdict(verdict_hosts hosts) : IClassFixture<v
     }
 
     [Fact]
+    public async Task a_pending_payment_one_engine_holds_in_memory_yields_to_the_verdict_another_engine_committed()
+    {
+        // The engine keeps the payments it reserved in memory until their verdict. A second engine on the same database
+        // (a failover gone wrong) rejects one; the first, still holding it as pending, is then told to approve it. Its
+        // batch must be fenced, and the retry must read the payment from the store — not from memory — and change
+        // nothing: an approval there would pay the payee money the rejection already gave back.
+        using var alice = hosts.ClientFor("alice");
+        using var bob = hosts.ClientFor("bob");
+        var (payer, payee, _) = await ShardedTrioAsync(hosts, alice, bob);
+        var id = await PendingPaymentAsync(alice, payer, payee, "25.00");
+
+        await using var second = new HostFactory<Ledger.CommandApi.Accounts.CreateAccountRequest>(hosts.Settings(), "Development", hosts.Logs);
+        using var other = second.CreateClient();
+        other.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", hosts.Token("ledger-fraud-pipeline", "fraud_service"));
+        var rejected = (await (await other.PostAsJsonAsync("/v1/fraud/verdicts", Verdict(id, payer, "reject", 0.95))).JsonAsync()).GetProperty("results")[0];
+        rejected.GetProperty("applied").GetBoolean().Should().BeTrue();
+        rejected.GetProperty("status").GetString().Should().Be("rejected");
+
+        using var service = hosts.Service("fraud_service");
+        var approved = (await (await service.PostAsJsonAsync("/v1/fraud/verdicts", Verdict(id, payer, "approve", 0.05))).JsonAsync()).GetProperty("results")[0];
+        approved.GetProperty("applied").GetBoolean().Should().BeFalse("the payment was decided by the other engine");
+        hosts.Logs.Lines.Should().Contain(l => l.Contains("was written by another writer", StringComparison.Ordinal),
+            "the first engine's batch met the shard fence");
+
+        (await (await alice.GetAsync($"/v1/payments/{id}")).JsonAsync()).GetProperty("status").GetString().Should().Be("rejected");
+        (await AvailableAsync(alice, payer)).Should().Be("100.00");
+        (await BalanceAsync(alice, payer)).GetProperty("pending").GetString().Should().Be("0.00");
+        decimal.Parse(await AvailableAsync(bob, payee), System.Globalization.CultureInfo.InvariantCulture).Should().Be(0m, "the payee was never paid");
+    }
+
+    [Fact]
     public async Task only_support_reviews_and_only_payments_in_review()
     {
         using var alice = hosts.ClientFor("alice");
