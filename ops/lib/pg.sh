@@ -139,7 +139,12 @@ pg_start() {
     return 1
   fi
   # pg_ctl passes -o through /bin/sh, so quote the socket path.
+  # WAL: with the defaults (max_wal_size 1GB) the ledger at 1,000 payments/s checkpointed every ~19 s ("checkpoints
+  # are occurring too frequently"), and every page touched after a checkpoint goes to the WAL whole: ~28 MB/s of WAL.
+  # Checkpoints at most every 15 min or 8 GB, and full-page images compressed (lz4), cut the writes, the CPU spent
+  # writing them, and the latency spikes each checkpoint caused (ops/bench/README.md, "WAL and checkpoints").
   local opts="-p $port -k '$dir' -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=256MB"
+  opts="$opts -c max_wal_size=8GB -c checkpoint_timeout=15min -c wal_compression=lz4"
   if [[ -n "${PG_EXTRA_OPTS:-}" ]]; then
     opts="$opts $PG_EXTRA_OPTS"
   fi
