@@ -10,7 +10,7 @@ namespace Ledger.FraudPipeline.Scoring;
 /// processes each batch in one transaction (<see cref="FraudProcessor"/>), publishes the alerts, and only then commits
 /// its Kafka offsets — so a crash before that means redelivery, which the processor deduplicates. The next batch is
 /// read and scored while one commits (two in flight at most; a failed commit fails the next at the version check and
-/// both are redelivered). Verdicts are handed
+/// both are redelivered). Verdicts are handed, as soon as their batch commits,
 /// to <see cref="VerdictSenders"/> senders and delivered while the next batch is scored: waiting for the ledger's
 /// answer inside the loop made every batch pay for the one before it (measured: ops/bench/README.md, "Fraud
 /// pipeline"). A verdict lost in a crash after the offsets moved is covered by the ledger's verdict deadline.
@@ -23,7 +23,7 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
     public const int VerdictSenders = 4;
 
     private readonly System.Threading.Channels.Channel<IReadOnlyList<Verdict>> _verdicts =
-        System.Threading.Channels.Channel.CreateBounded<IReadOnlyList<Verdict>>(new System.Threading.Channels.BoundedChannelOptions(64) { SingleWriter = true });
+        System.Threading.Channels.Channel.CreateBounded<IReadOnlyList<Verdict>>(new System.Threading.Channels.BoundedChannelOptions(64));
 
     private static readonly Meter Meter = new("Ledger.FraudPipeline");
     private static readonly Counter<long> Scored = Meter.CreateCounter<long>("ledger.fraud.scored", description: "Payments scored");
@@ -104,7 +104,7 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
                     committing = null;
                 }
 
-                committing = new InFlight(prepared, processor.CommitAsync(prepared, ct),
+                committing = new InFlight(prepared, CommitThenSendVerdictsAsync(prepared, ct),
                     batch.Select(r => r.TopicPartitionOffset).GroupBy(o => o.TopicPartition)
                         .Select(g => new TopicPartitionOffset(g.Key, g.Max(o => o.Offset.Value) + 1)).ToList());
             }
@@ -161,6 +161,18 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
 
     private sealed record InFlight(PreparedBatch Prepared, Task Commit, List<TopicPartitionOffset> Offsets);
 
+    /// <summary>A batch's verdicts leave as soon as its analyses are committed — not when the loop next looks at the
+    /// batch, after reading and scoring the one behind it (that wait was in every verdict's latency). A batch's commit
+    /// starts only after the one before it finished, so verdicts still leave in batch order.</summary>
+    private async Task CommitThenSendVerdictsAsync(PreparedBatch prepared, CancellationToken ct)
+    {
+        await processor.CommitAsync(prepared, ct);
+        if (prepared.Result.Verdicts.Count > 0)
+        {
+            await _verdicts.Writer.WriteAsync(prepared.Result.Verdicts, ct); // waits only when 64 batches are already queued
+        }
+    }
+
     private List<EventEnvelope> Envelopes(List<ConsumeResult<string, byte[]>> batch)
     {
         var envelopes = new List<EventEnvelope>(batch.Count);
@@ -187,18 +199,14 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
         return envelopes;
     }
 
-    /// <summary>After a batch's commit: its verdicts to the senders, its alerts to the alerts topic, then its offsets.</summary>
+    /// <summary>After a batch's commit (which already handed its verdicts to the senders): its alerts to the alerts
+    /// topic, then its offsets.</summary>
     private async Task FinishAsync(IConsumer<string, byte[]> consumer, InFlight batch, CancellationToken ct)
     {
         await batch.Commit;
         var processed = batch.Prepared.Result;
         Scored.Add(processed.Scored);
         Duplicates.Add(processed.Duplicates);
-        if (processed.Verdicts.Count > 0)
-        {
-            await _verdicts.Writer.WriteAsync(processed.Verdicts, ct); // waits only when 64 batches are already queued
-        }
-
         foreach (var alert in processed.Alerts)
         {
             // At least once, like everything here; keyed by account, id deterministic for consumers to deduplicate.
