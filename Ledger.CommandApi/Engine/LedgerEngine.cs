@@ -187,6 +187,7 @@ public static class EngineMetrics
     public static readonly Counter<long> Batches = Meter.CreateCounter<long>("ledger.engine.batches", description: "Committed batches");
     public static readonly Counter<long> Commands = Meter.CreateCounter<long>("ledger.engine.commands", description: "Commands decided");
     public static readonly Histogram<double> CommitMilliseconds = Meter.CreateHistogram<double>("ledger.engine.commit.duration", "ms", "Time to commit one batch");
+    public static readonly Counter<long> KeyCollisions = Meter.CreateCounter<long>("ledger.engine.key_collisions", description: "Batches decided again because an idempotency key they claimed had a stored answer");
     public static readonly Counter<long> Fenced = Meter.CreateCounter<long>("ledger.engine.fenced", description: "Batches refused because another writer had written the shard");
 }
 

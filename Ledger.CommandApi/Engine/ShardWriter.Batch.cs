@@ -34,10 +34,12 @@ internal sealed partial class ShardWriter
         public bool HasWrites => NewStreams.Count > 0 || ExistingStreams.Count > 0;
     }
 
-    private async Task DecideAndCommitAsync(List<EngineCommand> batch, CancellationToken ct)
+    /// <param name="lookUpKeys">Read the batch's idempotency records this writer does not remember before deciding;
+    /// without it the batch claims its keys optimistically at commit (<see cref="LedgerCommit.ClaimKeys"/>).</param>
+    private async Task DecideAndCommitAsync(List<EngineCommand> batch, bool lookUpKeys, CancellationToken ct)
     {
         var now = _engine.Clock.GetUtcNow();
-        var loaded = await PreloadAsync(batch, ct);
+        var loaded = await PreloadAsync(batch, lookUpKeys, ct);
         var work = new BatchWork();
         foreach (var command in batch)
         {
@@ -548,7 +550,7 @@ internal sealed partial class ShardWriter
         if (records.Count > 0)
         {
             var now = _engine.Clock.GetUtcNow();
-            commit.Sql(LedgerSql.InsertIdempotency,
+            commit.ClaimKeys(
                 now,
                 now + _engine.Options.IdempotencyRetention,
                 records.Select(r => r.Ticket.RecordId).ToArray(),

@@ -21,7 +21,7 @@ internal sealed partial class ShardWriter
     /// <summary>One round trip for what the batch needs and memory lacks: accounts of this shard seen for the first
     /// time (lazily loaded: a restarted writer rebuilds its state from the store as commands arrive), payees in other
     /// shards, payments continued from another shard, and stored idempotency records this writer has not answered itself.</summary>
-    private async Task<Preloaded> PreloadAsync(List<EngineCommand> batch, CancellationToken ct)
+    private async Task<Preloaded> PreloadAsync(List<EngineCommand> batch, bool lookUpKeys, CancellationToken ct)
     {
         var local = new HashSet<string>(StringComparer.Ordinal);
         var remote = new HashSet<string>(StringComparer.Ordinal);
@@ -127,9 +127,10 @@ internal sealed partial class ShardWriter
         }
 
         var stored = new Dictionary<string, (string Hash, EngineOutcome Outcome)>(StringComparer.Ordinal);
-        // Keys this writer has not answered itself may have been answered before a restart or by another writer:
-        // one lookup for the whole batch (the API does none per request).
-        var tickets = batch.Select(c => c.Idempotency?.RecordId).OfType<string>().Where(id => !_recent.TryGet(id, out _)).ToArray();
+        // Keys this writer has not answered itself may have been answered before a restart or by another writer. They
+        // are read only when the batch's optimistic claim collided with a live record (lookUpKeys): one lookup for
+        // the whole batch, and none per request in the API.
+        var tickets = lookUpKeys ? batch.Select(c => c.Idempotency?.RecordId).OfType<string>().Where(id => !_recent.TryGet(id, out _)).ToArray() : [];
         if (tickets.Length > 0)
         {
             foreach (var record in await IdempotencyStore.FindAsync(_store, tickets, ct))

@@ -160,12 +160,21 @@ internal sealed partial class ShardWriter
 
     private async Task ProcessAsync(List<EngineCommand> batch, CancellationToken ct)
     {
+        var lookUpKeys = false;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await DecideAndCommitAsync(batch, ct);
+                await DecideAndCommitAsync(batch, lookUpKeys, ct);
                 return;
+            }
+            catch (IdempotencyKeyTakenException) when (!lookUpKeys)
+            {
+                // A retry this writer does not remember collided with its stored answer. Nothing was written and the
+                // in-memory state is untouched (it changes only after a commit): decide again, knowing the records.
+                EngineMetrics.KeyCollisions.Add(1);
+                lookUpKeys = true;
+                attempt--;
             }
             catch (Exception ex) when (IsFenced(ex) && attempt < FencedAttempts)
             {

@@ -93,6 +93,18 @@ public sealed class LedgerCommit
     /// <summary>Any other statement of the batch, with positional (<c>$1</c>) parameters.</summary>
     public void Sql(string sql, params object?[] values) => Add(sql, [.. values.Select(Param)]);
 
+    private readonly List<(NpgsqlBatchCommand Command, int Rows)> _claims = [];
+
+    /// <summary>
+    /// Idempotency records (<see cref="LedgerSql.InsertIdempotency"/>): if any of the <paramref name="ids"/> is held by
+    /// a live record, the whole batch rolls back with <see cref="IdempotencyKeyTakenException"/>.
+    /// </summary>
+    public void ClaimKeys(DateTimeOffset now, DateTimeOffset expires, string[] ids, string[] hashes, int[] statuses, string?[] locations, string[] bodies)
+    {
+        Sql(LedgerSql.InsertIdempotency, now, expires, ids, hashes, statuses, locations, bodies);
+        _claims.Add((_batch.BatchCommands[^1], ids.Length));
+    }
+
     /// <summary>Writes everything in one transaction and one round trip; throws (and writes nothing) on any failure.</summary>
     public async Task ExecuteAsync(NpgsqlConnection connection, CancellationToken ct)
     {
@@ -115,6 +127,14 @@ public sealed class LedgerCommit
         batch.Connection = connection;
         batch.Transaction = tx;
         await batch.ExecuteNonQueryAsync(ct);
+        foreach (var (command, rows) in _claims)
+        {
+            if (command.RecordsAffected != rows)
+            {
+                throw new IdempotencyKeyTakenException(); // disposing the transaction rolls everything back
+            }
+        }
+
         await tx.CommitAsync(ct);
     }
 
@@ -184,3 +204,6 @@ public sealed class LedgerTables
     /// <summary>The <c>mt_dotnet_type</c> Marten writes: "Namespace.Type, Assembly".</summary>
     public static string DotnetTypeName(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
 }
+
+/// <summary>A batch claimed an idempotency key that a live record holds; nothing of the batch was written.</summary>
+public sealed class IdempotencyKeyTakenException() : Exception("An idempotency key in the batch is held by a live record; the batch was rolled back.");

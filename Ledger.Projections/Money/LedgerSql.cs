@@ -74,9 +74,19 @@ public static class LedgerSql
     public static readonly string AdvanceShardPositional = $"update {Schema}.shard_versions set version = $1, expected = $2 where shard = $3";
 
     /// <summary>A whole batch's idempotency records in one statement (arrays, unnested).</summary>
+    /// <summary>
+    /// Claims idempotency records with the batch: a record that has expired (not yet purged) is replaced; a live one is
+    /// left alone, so the statement affects fewer rows than it was given — which <see cref="LedgerCommit.ClaimKeys"/>
+    /// turns into a rolled-back batch that the engine decides again after reading the records it collided with. So the
+    /// engine need not look keys up before every batch (a round trip on the writer's path); it looks only after a
+    /// collision, which only a retry the writer does not remember (from before a restart, or sent to another shard)
+    /// can cause.
+    /// </summary>
     public static readonly string InsertIdempotency =
-        $"insert into {Schema}.idempotency_keys (id, request_hash, status_code, location, body, created_at, expires_at) " +
-        "select i, h, s, l, b, $1, $2 from unnest($3::text[], $4::text[], $5::int[], $6::text[], $7::text[]) as t(i, h, s, l, b) on conflict (id) do nothing";
+        $"insert into {Schema}.idempotency_keys as k (id, request_hash, status_code, location, body, created_at, expires_at) " +
+        "select i, h, s, l, b, $1, $2 from unnest($3::text[], $4::text[], $5::int[], $6::text[], $7::text[]) as t(i, h, s, l, b) " +
+        "on conflict (id) do update set request_hash = excluded.request_hash, status_code = excluded.status_code, location = excluded.location, " +
+        "body = excluded.body, created_at = excluded.created_at, expires_at = excluded.expires_at where k.expires_at <= excluded.created_at";
 
     public static readonly string InsertQuoteUses =
         $"insert into {Schema}.fx_quote_uses (quote_id, used_by, used_at) select q, u, $3 from unnest($1::text[], $2::text[]) as t(q, u)";

@@ -152,4 +152,42 @@ public class committing_a_batch_set_based(CommitFixture fixture) : IClassFixture
 
         (await Count("select count(*) from ledger.mt_streams where id = @id", id)).Should().Be(0);
     }
+
+    [Fact]
+    public async Task a_claimed_key_held_by_a_live_record_rolls_the_whole_batch_back_and_an_expired_one_is_replaced()
+    {
+        var live = "idem_" + Guid.NewGuid().ToString("N");
+        var expired = "idem_" + Guid.NewGuid().ToString("N");
+        var first = new LedgerCommit(fixture.Tables);
+        first.ClaimKeys(T0, T0.AddHours(48), [live], ["hash-1"], [201], ["/v1/withdrawals/1"], ["{\"first\":true}"]);
+        first.ClaimKeys(T0.AddDays(-3), T0.AddDays(-1), [expired], ["old"], [201], [null], ["{}"]);
+        await using (var connection = await fixture.Open())
+        {
+            await first.ExecuteAsync(connection, CancellationToken.None);
+        }
+
+        // The live key again, with a payment: nothing of the batch is written, the stored answer is untouched.
+        var payment = Ids.New("pay_");
+        var collide = new LedgerCommit(fixture.Tables);
+        collide.StartStream(payment, Payment(payment));
+        collide.ClaimKeys(T0.AddMinutes(1), T0.AddHours(49), [live, Ids.New("idem_")], ["hash-2", "hash-3"], [201, 201], [null, null], ["{}", "{}"]);
+        await using (var connection = await fixture.Open())
+        {
+            var act = () => collide.ExecuteAsync(connection, CancellationToken.None);
+            await act.Should().ThrowAsync<IdempotencyKeyTakenException>();
+        }
+
+        (await Count("select count(*) from ledger.mt_streams where id = @id", payment)).Should().Be(0);
+        (await Count("select count(*) from ledger.idempotency_keys where id = @id and request_hash = 'hash-1'", live)).Should().Be(1);
+
+        // The expired key (not yet purged) is a new request's to take.
+        var reclaim = new LedgerCommit(fixture.Tables);
+        reclaim.ClaimKeys(T0, T0.AddHours(48), [expired], ["new"], [201], [null], ["{}"]);
+        await using (var connection = await fixture.Open())
+        {
+            await reclaim.ExecuteAsync(connection, CancellationToken.None);
+        }
+
+        (await Count("select count(*) from ledger.idempotency_keys where id = @id and request_hash = 'new'", expired)).Should().Be(1);
+    }
 }

@@ -107,6 +107,31 @@ public class idempotent_retries(idempotency_hosts hosts) : IClassFixture<idempot
         (await AvailableAsync(alice, id)).Should().Be("97.00");
     }
 
+    [Fact]
+    public async Task a_key_already_answered_in_another_shard_is_found_when_claimed_and_nothing_else_in_the_batch_is_lost()
+    {
+        // The writer of the second account's shard never answered this key, so it claims it optimistically at commit,
+        // collides with the stored answer, and decides the batch again knowing it: the reuse is refused (422) and the
+        // money stays where it was.
+        using var alice = hosts.ClientFor("alice");
+        var (first, _, other) = await ShardedTrioAsync(hosts, alice, alice);
+        await DepositAsync(alice, other, "100.00");
+        var key = Guid.NewGuid().ToString();
+        (await alice.PostWithKeyAsync("/v1/withdrawals", new { accountId = first, amount = Amount("1.00"), reference = "a" }, key)).StatusCode.Should().Be(HttpStatusCode.Created);
+
+        var reused = alice.PostWithKeyAsync("/v1/withdrawals", new { accountId = other, amount = Amount("2.00"), reference = "a" }, key);
+        var alongside = Enumerable.Range(0, 5).Select(_ => alice.PostWithKeyAsync("/v1/withdrawals", new { accountId = other, amount = Amount("0.10"), reference = "b" })).ToList();
+        (await reused).StatusCode.Should().Be(HttpStatusCode.UnprocessableEntity);
+        (await (await reused).ProblemCodeAsync()).Should().Be("idempotency_key_reused");
+        foreach (var response in await Task.WhenAll(alongside))
+        {
+            response.StatusCode.Should().Be(HttpStatusCode.Created, "the other commands of a batch that collided are decided again, not refused");
+        }
+
+        (await AvailableAsync(alice, first)).Should().Be("99.00");
+        (await AvailableAsync(alice, other)).Should().Be("99.50");
+    }
+
     private static async Task WaitForAsync(Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
