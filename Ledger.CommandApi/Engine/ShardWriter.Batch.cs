@@ -81,26 +81,6 @@ internal sealed partial class ShardWriter
                 _accounts[id] = funds;
                 _revisions[id] = _revisions.GetValueOrDefault(id) + 1;
             }
-
-            foreach (var payment in work.Payments.Values)
-            {
-                if (payment.PayerShard != Shard)
-                {
-                    continue;
-                }
-
-                if (payment.Status == PaymentStatuses.Pending)
-                {
-                    if (_awaitingVerdict.Count < AwaitingVerdictLimit)
-                    {
-                        _awaitingVerdict[payment.Id] = payment;
-                    }
-                }
-                else
-                {
-                    _awaitingVerdict.Remove(payment.Id);
-                }
-            }
         }
 
         foreach (var (ticket, outcome) in work.Idempotency)
@@ -120,13 +100,19 @@ internal sealed partial class ShardWriter
                 _engine.Waiters.Notify(payment);
             }
 
+            // Ours and waiting for its verdict: remembered and watched; anything else: settled and forgotten.
             if (payment.Status == PaymentStatuses.Pending && payment.PayerShard == Shard)
             {
                 _engine.Deadlines.Watch(payment.Id, payment.PayerAccountId, payment.CreatedAt);
+                if (_awaitingVerdict.Count < AwaitingVerdictLimit)
+                {
+                    _awaitingVerdict[payment.Id] = payment;
+                }
             }
             else
             {
                 _engine.Deadlines.Settle(payment.Id);
+                _awaitingVerdict.Remove(payment.Id);
             }
         }
 

@@ -33,8 +33,6 @@ public static class FraudEndpoints
     /// identity provider; the embedded default signs one with Auth:SigningKey). No person holds it.</summary>
     public const string ServiceRole = ServiceRoles.FraudService;
 
-    public const int MaxVerdictsPerCall = RequestLimits.MaxVerdictsPerCall;
-
     public static IEndpointRouteBuilder MapFraud(this IEndpointRouteBuilder app)
     {
         // No Idempotency-Key here, by design: a verdict is keyed by its payment and applies only to a payment still
@@ -43,9 +41,9 @@ public static class FraudEndpoints
             {
                 var verdicts = body.Verdicts ?? [];
                 var errors = new Dictionary<string, string[]>();
-                if (verdicts.Count is 0 or > MaxVerdictsPerCall)
+                if (verdicts.Count is 0 or > RequestLimits.MaxVerdictsPerCall)
                 {
-                    errors["verdicts"] = [$"give 1 to {MaxVerdictsPerCall} verdicts"];
+                    errors["verdicts"] = [$"give 1 to {RequestLimits.MaxVerdictsPerCall} verdicts"];
                 }
 
                 for (var i = 0; i < verdicts.Count && errors.Count < 10; i++)

@@ -44,26 +44,16 @@ public sealed class FraudWrites(IDocumentStore store)
 
     /// <summary>A batch's writes, serialised and ready to run: built while the documents are in a known state, so the
     /// consumer may go on changing them for the next batch while this one commits.</summary>
-    public sealed class PendingWrite
+    public sealed class PendingWrite(List<NpgsqlBatchCommand> commands, NpgsqlBatchCommand update, int updates, NpgsqlBatchCommand insert, int inserts, Dictionary<string, Guid> versions)
     {
-        internal PendingWrite(List<NpgsqlBatchCommand> commands, NpgsqlBatchCommand update, int updates, NpgsqlBatchCommand insert, int inserts, Dictionary<string, Guid> versions)
-        {
-            Commands = commands;
-            Update = update;
-            Updates = updates;
-            Insert = insert;
-            Inserts = inserts;
-            Versions = versions;
-        }
-
-        internal List<NpgsqlBatchCommand> Commands { get; }
-        internal NpgsqlBatchCommand Update { get; }
-        internal int Updates { get; }
-        internal NpgsqlBatchCommand Insert { get; }
-        internal int Inserts { get; }
+        internal List<NpgsqlBatchCommand> Commands => commands;
+        internal NpgsqlBatchCommand Update => update;
+        internal int Updates => updates;
+        internal NpgsqlBatchCommand Insert => insert;
+        internal int Inserts => inserts;
 
         /// <summary>The version each feature document will have once this commits (what a later batch reads it at).</summary>
-        public IReadOnlyDictionary<string, Guid> Versions { get; }
+        public IReadOnlyDictionary<string, Guid> Versions => versions;
     }
 
     /// <returns>The version each feature document now has (what the next batch must read it at).</returns>

@@ -44,9 +44,8 @@ public sealed class VerdictClient
             return;
         }
 
-        foreach (var chunk in Chunks(verdicts))
+        foreach (var (chunk, body) in Chunks(verdicts))
         {
-            var body = Body(chunk);
             try
             {
                 await _retry.ExecuteAsync(async token =>
@@ -78,35 +77,62 @@ public sealed class VerdictClient
     /// 1,000 payments/s, batches of 120 to 230 verdicts were refused whole and left to the deadline's rules.</summary>
     public const int MaxBodyBytes = RequestLimits.MaxBodyBytes - 4 * 1024;
 
+    /// <summary>One call: its verdicts, and the body that carries them.</summary>
+    public sealed record Call(List<Verdict> Verdicts, byte[] Body);
+
     /// <summary>Verdicts in order, cut where the next would take the body past <see cref="MaxBodyBytes"/> or the
-    /// ledger's count limit per call.</summary>
-    public static IEnumerable<List<Verdict>> Chunks(IReadOnlyList<Verdict> verdicts)
+    /// ledger's count limit per call. Each verdict is serialised once: the bytes that measured it make the body.</summary>
+    public static IEnumerable<Call> Chunks(IReadOnlyList<Verdict> verdicts)
     {
         var chunk = new List<Verdict>();
+        var items = new List<byte[]>();
         var size = 0;
         foreach (var v in verdicts)
         {
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(Wire(v), Json).Length + 1;
-            if (chunk.Count > 0 && (size + bytes > MaxBodyBytes || chunk.Count == RequestLimits.MaxVerdictsPerCall))
+            var item = JsonSerializer.SerializeToUtf8Bytes(Wire(v), Json);
+            if (chunk.Count > 0 && (size + item.Length + 1 > MaxBodyBytes || chunk.Count == RequestLimits.MaxVerdictsPerCall))
             {
-                yield return chunk;
+                yield return new Call(chunk, Envelope(items, size));
                 chunk = [];
+                items = [];
                 size = 0;
             }
 
             chunk.Add(v);
-            size += bytes;
+            items.Add(item);
+            size += item.Length + 1;
         }
 
         if (chunk.Count > 0)
         {
-            yield return chunk;
+            yield return new Call(chunk, Envelope(items, size));
         }
     }
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly byte[] Open = "{\"verdicts\":["u8.ToArray();
+    private static readonly byte[] Close = "]}"u8.ToArray();
 
-    /// <summary>The request body for one call: <c>{"verdicts":[...]}</c>.</summary>
+    /// <summary><c>{"verdicts":[item,item,...]}</c> from items already serialised; the same bytes <see cref="Body"/> makes.</summary>
+    private static byte[] Envelope(List<byte[]> items, int size)
+    {
+        using var body = new MemoryStream(Open.Length + size + Close.Length);
+        body.Write(Open);
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (i > 0)
+            {
+                body.WriteByte((byte)',');
+            }
+
+            body.Write(items[i]);
+        }
+
+        body.Write(Close);
+        return body.ToArray();
+    }
+
+    /// <summary>The request body for a list of verdicts: <c>{"verdicts":[...]}</c>.</summary>
     public static byte[] Body(IReadOnlyList<Verdict> chunk) => JsonSerializer.SerializeToUtf8Bytes(new { verdicts = chunk.Select(Wire) }, Json);
 
     private static object Wire(Verdict v) => new

@@ -73,9 +73,8 @@ public static class LedgerSql
     /// <summary><see cref="AdvanceShard"/> with positional parameters, for <see cref="LedgerCommit"/>.</summary>
     public static readonly string AdvanceShardPositional = $"update {Schema}.shard_versions set version = $1, expected = $2 where shard = $3";
 
-    /// <summary>A whole batch's idempotency records in one statement (arrays, unnested).</summary>
     /// <summary>
-    /// Claims idempotency records with the batch: a record that has expired (not yet purged) is replaced; a live one is
+    /// A whole batch's idempotency records in one statement (arrays, unnested), claimed with the batch: a record that has expired (not yet purged) is replaced; a live one is
     /// left alone, so the statement affects fewer rows than it was given — which <see cref="LedgerCommit.ClaimKeys"/>
     /// turns into a rolled-back batch that the engine decides again after reading the records it collided with. So the
     /// engine need not look keys up before every batch (a round trip on the writer's path); it looks only after a

@@ -21,9 +21,14 @@ public class sending_verdicts_in_bodies_the_ledger_accepts
         var chunks = VerdictClient.Chunks(verdicts).ToList();
 
         chunks.Should().HaveCountGreaterThan(1);
-        chunks.Should().OnlyContain(c => VerdictClient.Body(c).Length <= RequestLimits.MaxBodyBytes);
-        chunks.SelectMany(c => c).Should().Equal(verdicts);
-        using var body = JsonDocument.Parse(VerdictClient.Body(chunks[0]));
+        chunks.Should().OnlyContain(c => c.Body.Length <= RequestLimits.MaxBodyBytes);
+        foreach (var c in chunks)
+        {
+            c.Body.Should().Equal(VerdictClient.Body(c.Verdicts), "the body assembled from each verdict's bytes is the body of the list");
+        }
+
+        chunks.SelectMany(c => c.Verdicts).Should().Equal(verdicts);
+        using var body = JsonDocument.Parse(chunks[0].Body);
         body.RootElement.GetProperty("verdicts")[0].GetProperty("paymentId").GetString().Should().Be(verdicts[0].PaymentId);
     }
 
@@ -34,10 +39,10 @@ public class sending_verdicts_in_bodies_the_ledger_accepts
 
         var chunks = VerdictClient.Chunks(verdicts).ToList();
 
-        chunks.Should().OnlyContain(c => VerdictClient.Body(c).Length <= VerdictClient.MaxBodyBytes);
+        chunks.Should().OnlyContain(c => c.Body.Length <= VerdictClient.MaxBodyBytes);
         for (var i = 0; i < chunks.Count - 1; i++)
         {
-            VerdictClient.Body([.. chunks[i], chunks[i + 1][0]]).Length.Should().BeGreaterThan(VerdictClient.MaxBodyBytes, "a call is cut only when the next verdict would not fit");
+            VerdictClient.Body([.. chunks[i].Verdicts, chunks[i + 1].Verdicts[0]]).Length.Should().BeGreaterThan(VerdictClient.MaxBodyBytes, "a call is cut only when the next verdict would not fit");
         }
     }
 }
