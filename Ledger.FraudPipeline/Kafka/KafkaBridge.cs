@@ -23,8 +23,11 @@ namespace Ledger.FraudPipeline.Kafka;
 /// CPU goes"). This tail reads stored JSON as text and passes it through.
 /// </para>
 /// <para>
-/// Never past an event that may still appear: it reads only up to a <see cref="SequenceHorizon"/>, below which every
-/// sequence number is committed or abandoned for good. One bridge runs across processes: leadership is a session
+/// Never past an event that may still appear. Events that follow the position without a gap in their sequence
+/// numbers are published as soon as they are visible; at a gap (a number drawn by a transaction still open, or one
+/// abandoned for good) it reads only up to a <see cref="SequenceHorizon"/>, below which every number is committed or
+/// abandoned. Asking the horizon on every wake made each commit wait for the writer's next transaction to end, since
+/// the single shard writer has one open nearly all the time at load (ops/bench/README.md, "Night of 2026-11-26"). One bridge runs across processes: leadership is a session
 /// advisory lock on the connection that LISTENs for commits (<c>mt_events_appended</c>, sent by Marten's appends and
 /// the engine's commit); if that connection goes, so do the lock and the lead.
 /// </para>
@@ -148,8 +151,22 @@ public sealed class KafkaBridge(IDocumentStore store, KafkaCluster kafka, ILogge
             logger.LogInformation("Kafka bridge leading from sequence {Position}.", position);
             while (!lead.Token.IsCancellationRequested)
             {
-                var final = await horizon.FinalSequenceAsync(work, lead.Token);
-                var page = final > position ? await ReadPageAsync(work, position, final, lead.Token) : [];
+                var page = await ReadPageAsync(work, position, long.MaxValue, lead.Token);
+                var gapless = GaplessCount(position, page);
+                var more = gapless < page.Count;
+                if (gapless > 0)
+                {
+                    page.RemoveRange(gapless, page.Count - gapless); // the rest waits until the gap is understood
+                }
+                else if (page.Count > 0)
+                {
+                    // The next number is not visible: drawn by a transaction still open, or abandoned for good. Only
+                    // the horizon tells which; past it, a missing number can no longer appear.
+                    var final = await horizon.FinalSequenceAsync(work, lead.Token);
+                    page = await ReadPageAsync(work, position, final, lead.Token);
+                    more = page.Count > 0; // events committed past the horizon meanwhile are read next, without waiting
+                }
+
                 if (page.Count > 0)
                 {
                     await _retry.ExecuteAsync(async token => await PublishAsync(page, token), lead.Token);
@@ -164,7 +181,7 @@ public sealed class KafkaBridge(IDocumentStore store, KafkaCluster kafka, ILogge
                     Published.Add(page.Count);
                 }
 
-                if (page.Count < PageSize)
+                if (page.Count < PageSize && !more)
                 {
                     await wake.WaitAsync(IdlePoll, lead.Token);
                 }
@@ -179,6 +196,22 @@ public sealed class KafkaBridge(IDocumentStore store, KafkaCluster kafka, ILogge
             lead.Cancel();
             await listening.ContinueWith(_ => { }, TaskScheduler.Default);
         }
+    }
+
+    /// <summary>
+    /// How many of the page's events, from its start, follow <paramref name="position"/> without a gap. Those are
+    /// safe to publish at once: each is committed, and every number between the position and the last of them belongs
+    /// to one of them, so no event can still appear among them.
+    /// </summary>
+    private static int GaplessCount(long position, List<StoredEvent> page)
+    {
+        var count = 0;
+        while (count < page.Count && page[count].Sequence == position + count + 1)
+        {
+            count++;
+        }
+
+        return count;
     }
 
     private static async Task<bool> TryLockAsync(NpgsqlConnection connection, CancellationToken ct)
