@@ -37,6 +37,15 @@ public sealed class VerdictDeadlines(TimeSpan deadline)
         }
     }
 
+    /// <summary>Whether the payment still waits here for its verdict (a deadline verdict would be sent for it).</summary>
+    public bool IsWaiting(string paymentId)
+    {
+        lock (_lock)
+        {
+            return _waiting.Contains(paymentId);
+        }
+    }
+
     /// <summary>Removes and returns every unsettled payment whose deadline is at or before <paramref name="now"/>.</summary>
     public List<(string PaymentId, string PayerAccountId)> TakeDue(DateTimeOffset now)
     {

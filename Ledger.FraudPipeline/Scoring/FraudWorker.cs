@@ -28,6 +28,7 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
     private static readonly Meter Meter = new("Ledger.FraudPipeline");
     private static readonly Counter<long> Scored = Meter.CreateCounter<long>("ledger.fraud.scored", description: "Payments scored");
     private static readonly Counter<long> Duplicates = Meter.CreateCounter<long>("ledger.fraud.duplicates", description: "Redelivered events ignored");
+    private static readonly Histogram<double> WriteMilliseconds = Meter.CreateHistogram<double>("ledger.fraud.write.duration", "ms", "Time to commit one scored batch's writes");
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -166,7 +167,9 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
     /// starts only after the one before it finished, so verdicts still leave in batch order.</summary>
     private async Task CommitThenSendVerdictsAsync(PreparedBatch prepared, CancellationToken ct)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await processor.CommitAsync(prepared, ct);
+        WriteMilliseconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         if (prepared.Result.Verdicts.Count > 0)
         {
             await _verdicts.Writer.WriteAsync(prepared.Result.Verdicts, ct); // waits only when 64 batches are already queued

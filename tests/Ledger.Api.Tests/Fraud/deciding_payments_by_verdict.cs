@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Ledger.Api.Tests.Money;
+using Ledger.CommandApi.Engine;
+using Microsoft.Extensions.DependencyInjection;
 using static Ledger.Api.Tests.Money.MoneyFixtures;
 
 namespace Ledger.Api.Tests.Fraud;
@@ -46,6 +48,8 @@ public class deciding_payments_by_verdict(verdict_hosts hosts) : IClassFixture<v
         var (payer, payee, _) = await ShardedTrioAsync(hosts, alice, bob);
         var id = await PendingPaymentAsync(alice, payer, payee);
         (await BalanceAsync(alice, payer)).GetProperty("pending").GetString().Should().Be("30.00");
+        var deadlines = hosts.Command.Services.GetRequiredService<LedgerEngine>().Deadlines;
+        deadlines.IsWaiting(id).Should().BeTrue("a reserved payment waits for its verdict under a deadline");
 
         using var service = hosts.Service("fraud_service");
         var first = await service.PostAsJsonAsync("/v1/fraud/verdicts", Verdict(id, payer, "approve", 0.12));
@@ -53,6 +57,7 @@ public class deciding_payments_by_verdict(verdict_hosts hosts) : IClassFixture<v
         var result = (await first.JsonAsync()).GetProperty("results")[0];
         result.GetProperty("applied").GetBoolean().Should().BeTrue();
         result.GetProperty("status").GetString().Should().Be("completed");
+        deadlines.IsWaiting(id).Should().BeFalse("a decided payment gets no deadline verdict (it would be a no-op command)");
 
         // The same verdict again (a redelivery), and a contrary one: neither changes anything.
         foreach (var again in new[] { Verdict(id, payer, "approve", 0.12), Verdict(id, payer, "reject", 0.99) })
@@ -86,6 +91,9 @@ public class deciding_payments_by_verdict(verdict_hosts hosts) : IClassFixture<v
         var r = await (await alice.GetAsync($"/v1/payments/{rejected}")).JsonAsync();
         r.GetProperty("status").GetString().Should().Be("rejected");
         (await (await alice.GetAsync($"/v1/payments/{reviewed}")).JsonAsync()).GetProperty("status").GetString().Should().Be("in_review");
+        var deadlines = hosts.Command.Services.GetRequiredService<LedgerEngine>().Deadlines;
+        deadlines.IsWaiting(rejected).Should().BeFalse("rejected: decided");
+        deadlines.IsWaiting(reviewed).Should().BeFalse("in review: support decides it, never the deadline");
         (await AvailableAsync(alice, payer)).Should().Be("80.00");
         (await BalanceAsync(alice, payer)).GetProperty("pending").GetString().Should().Be("20.00");
 
