@@ -74,7 +74,10 @@ internal sealed partial class ShardWriter
             }
         }
 
-        local.ExceptWith(_accounts.Keys);
+        // Look up the batch's few accounts in memory, not the other way round: ExceptWith(_accounts.Keys) walked and
+        // hashed every account the writer holds, on every batch (perf at 1,000 payments/s with 20,000 accounts: 9% of
+        // all samples of CommandApi and FraudPipeline together, the largest single function).
+        local.RemoveWhere(_accounts.ContainsKey);
         var payees = new Dictionary<string, AccountState>(StringComparer.Ordinal);
         var loadedPayments = new Dictionary<string, PaymentRecord>(StringComparer.Ordinal);
         var loadedQuotes = new Dictionary<string, FxQuote>(StringComparer.Ordinal);
