@@ -18,15 +18,8 @@ public sealed class KafkaSettings
     /// <summary>Brokers of the embedded mock cluster (ignored with <see cref="BootstrapServers"/>).</summary>
     public int MockBrokers { get; set; } = 1;
 
-    /// <summary>
-    /// Partitions of each topic of the embedded mock cluster. One: the embedded default runs one scoring consumer, so
-    /// more partitions buy no parallelism, while the mock broker finds a fetch's offset by walking the partition's
-    /// whole retained log (up to 5 MB of message sets each) — the hottest function outside PostgreSQL at 1,000
-    /// payments/s. One partition holds the same bytes in a quarter of the message sets: FraudPipeline 0.41 -> 0.32
-    /// cores in `ops/bench/cpu fraud` (ops/bench/README.md, "Night of 2026-11-26"). The tests run four, so
-    /// per-partition offsets and per-key order across partitions stay covered; a real cluster sets its own.
-    /// </summary>
-    public int MockPartitions { get; set; } = 1;
+    /// <summary>Partitions of each topic of the embedded mock cluster.</summary>
+    public int MockPartitions { get; set; } = 4;
 
     /// <summary>How long librdkafka keeps trying one message before reporting it failed; the bridge then retries the
     /// whole page with backoff, so nothing is lost either way.</summary>

@@ -28,8 +28,6 @@ public class FraudHosts : ApiHosts, IAsyncLifetime
         new("Risk:VerdictDeadline", VerdictDeadline),
         new("Fraud:LedgerUrl", "http://commandapi"),
         new("Kafka:MessageTimeoutMs", "2000"),
-        // More than the embedded default's one: per-partition offsets and per-key order across partitions stay tested.
-        new("Kafka:MockPartitions", "4"),
         .. FraudSettings,
     ];
 
