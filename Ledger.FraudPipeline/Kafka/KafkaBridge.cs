@@ -27,9 +27,10 @@ namespace Ledger.FraudPipeline.Kafka;
 /// numbers are published as soon as they are visible; at a gap (a number drawn by a transaction still open, or one
 /// abandoned for good) it reads only up to a <see cref="SequenceHorizon"/>, below which every number is committed or
 /// abandoned. Asking the horizon on every wake made each commit wait for the writer's next transaction to end, since
-/// the single shard writer has one open nearly all the time at load (ops/bench/README.md, "Night of 2026-11-26"). One bridge runs across processes: leadership is a session
-/// advisory lock on the connection that LISTENs for commits (<c>mt_events_appended</c>, sent by Marten's appends and
-/// the engine's commit); if that connection goes, so do the lock and the lead.
+/// the single shard writer has one open nearly all the time at load (ops/bench/README.md, "Night of 2026-11-26").
+/// One bridge runs across processes: leadership is a session advisory lock on the connection that LISTENs for commits
+/// (<c>mt_events_appended</c>, sent by Marten's appends and the engine's commit); if that connection goes, so do the
+/// lock and the lead.
 /// </para>
 /// </summary>
 public sealed class KafkaBridge(IDocumentStore store, KafkaCluster kafka, ILogger<KafkaBridge> logger) : BackgroundService

@@ -1,4 +1,6 @@
 using Ledger.FraudPipeline.Kafka;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 using static Ledger.Api.Tests.Money.MoneyFixtures;
 
@@ -12,7 +14,8 @@ public class gap_hosts : FraudHosts
 /// The bridge publishes events that follow its position without a gap as soon as they are visible, and asks the
 /// sequence horizon only at a gap. These hold a transaction open by hand after it drew a sequence number (as another
 /// shard's writer does) and commit a payment above it: the bridge must neither run ahead of the open number (and then
-/// never publish its event) nor wait forever for a number that was rolled back.
+/// never publish its event) nor wait forever for a number that was rolled back, nor wait for a number drawn above
+/// everything committed.
 /// </summary>
 public class publishing_events_past_a_gap(gap_hosts hosts) : IClassFixture<gap_hosts>
 {
@@ -47,6 +50,44 @@ public class publishing_events_past_a_gap(gap_hosts hosts) : IClassFixture<gap_h
         else
         {
             published.Should().NotContain(lateId);
+        }
+    }
+
+    /// <summary>
+    /// The point of publishing without a gap: a transaction still open with a number above the committed events does
+    /// not hold them back. Asking the horizon first, as the bridge did on every wake, waits for that transaction to
+    /// end. The fixture's bridge is stopped while the payment commits and a stand-in starts once the number above it
+    /// is drawn, so the stand-in's first look meets exactly that.
+    /// </summary>
+    [Fact]
+    public async Task events_below_a_number_still_in_flight_are_published_without_waiting_for_it()
+    {
+        using var alice = hosts.ClientFor("alice");
+        var (payer, payee) = await AccountsAsync(alice);
+        await using var connection = await OpenAsync();
+        await CaughtUpAsync(connection);
+        var hosted = hosts.Fraud.Services.GetServices<IHostedService>().OfType<KafkaBridge>().Single();
+        await hosted.StopAsync(CancellationToken.None);
+        var standIn = ActivatorUtilities.CreateInstance<KafkaBridge>(hosts.Fraud.Services);
+        try
+        {
+            var (paymentEvents, paymentMax) = await PayAsync(alice, payer, payee, connection);
+            await using var above = await OpenAsync();
+            await using var aboveTx = await above.BeginTransactionAsync();
+            var (aboveId, aboveSequence) = await AppendHeldOpenAsync(above, aboveTx);
+            aboveSequence.Should().BeGreaterThan(paymentMax);
+
+            await standIn.StartAsync(CancellationToken.None);
+            await WaitForPositionAsync(connection, paymentMax);
+            (await PositionAsync(connection)).Should().BeLessThan(aboveSequence, "the number still in flight holds back what may follow it");
+            var published = hosts.PublishedEvents().Select(e => e.EventId).ToHashSet();
+            published.Should().Contain(paymentEvents).And.NotContain(aboveId);
+            await aboveTx.RollbackAsync();
+        }
+        finally
+        {
+            await standIn.StopAsync(CancellationToken.None);
+            await hosted.StartAsync(CancellationToken.None);
         }
     }
 
