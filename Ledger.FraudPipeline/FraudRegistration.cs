@@ -28,6 +28,9 @@ public static class FraudRegistration
         services.AddSingleton(sp => new ScoringParts(sp.GetRequiredService<IFraudScorer>(), sp.GetRequiredService<RulesScorer>(), FraudExplainer.Explain));
         // The outbox tail (event store -> Kafka); one process leads across the deployment (Kafka/KafkaBridge.cs).
         services.AddHostedService<KafkaBridge>();
+        // The embedded cluster's retention: drops what the scoring consumer has committed (Kafka/EmbeddedRetention.cs).
+        services.AddSingleton<EmbeddedRetention>();
+        services.AddHostedService(sp => sp.GetRequiredService<EmbeddedRetention>());
         services.AddSingleton<FraudProcessor>();
         // Before the consumer: its StartAsync creates the dedup table, and hosted services start in this order.
         services.AddHostedService<ProcessedEventsTable>();

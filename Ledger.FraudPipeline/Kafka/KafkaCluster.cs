@@ -93,6 +93,22 @@ public sealed class KafkaCluster : IDisposable
         }
     }
 
+    /// <summary>Embedded only: drops a partition's records below <paramref name="beforeOffset"/> (its log start moves
+    /// there), as a real broker's retention does; librdkafka runs it on the mock cluster's own thread.</summary>
+    public void DeleteRecords(string topic, int partition, long beforeOffset)
+    {
+        if (!Embedded)
+        {
+            throw new InvalidOperationException("Only the embedded mock cluster's records are dropped by the ledger.");
+        }
+
+        var rc = Native.PartitionDeleteRecords(_mock, topic, partition, beforeOffset);
+        if (rc != 0)
+        {
+            throw new InvalidOperationException($"librdkafka refused to drop records of {topic} [{partition}] below {beforeOffset} (error {rc}).");
+        }
+    }
+
     public void Dispose()
     {
         _producer.Flush(TimeSpan.FromSeconds(5));
@@ -141,6 +157,12 @@ public sealed class KafkaCluster : IDisposable
 
         [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
         private delegate int TopicCreateFn(IntPtr cluster, [MarshalAs(UnmanagedType.LPUTF8Str)] string topic, int partitions, int replication);
+
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        private delegate int DeleteRecordsFn(IntPtr cluster, [MarshalAs(UnmanagedType.LPUTF8Str)] string topic, int partition, long beforeOffset);
+
+        public static int PartitionDeleteRecords(IntPtr cluster, string topic, int partition, long beforeOffset) =>
+            Function<DeleteRecordsFn>("rd_kafka_mock_partition_delete_records")(cluster, topic, partition, beforeOffset);
 
         public static int TopicCreate(IntPtr cluster, string topic, int partitions, int replication) =>
             Function<TopicCreateFn>("rd_kafka_mock_topic_create")(cluster, topic, partitions, replication);

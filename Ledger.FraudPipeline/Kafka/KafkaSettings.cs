@@ -21,9 +21,21 @@ public sealed class KafkaSettings
     /// <summary>Partitions of each topic of the embedded mock cluster.</summary>
     public int MockPartitions { get; set; } = 4;
 
+    /// <summary>How often the embedded cluster drops events-topic records the scoring consumer has committed
+    /// (<see cref="EmbeddedRetention"/>); zero turns it off (librdkafka's own cap of 5 MB per partition then applies).</summary>
+    public TimeSpan MockTrimInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Committed records the embedded cluster keeps per partition below the consumer's position, for anyone
+    /// inspecting recent traffic.</summary>
+    public int MockKeepConsumed { get; set; } = 1_000;
+
     /// <summary>How long librdkafka keeps trying one message before reporting it failed; the bridge then retries the
     /// whole page with backoff, so nothing is lost either way.</summary>
     public int MessageTimeoutMs { get; set; } = 10_000;
+
+    /// <summary>The scoring consumer's session.timeout.ms (unset: librdkafka's 45 s): how long the group waits for a
+    /// member that went away without leaving before handing its partitions to another.</summary>
+    public int? ConsumerSessionTimeoutMs { get; set; }
 
     public SecurityProtocol? SecurityProtocol { get; set; }
     public SaslMechanism? SaslMechanism { get; set; }

@@ -23,27 +23,32 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
     /// <summary>Verdict calls in flight at once.</summary>
     public const int VerdictSenders = 4;
 
-    private readonly System.Threading.Channels.Channel<IReadOnlyList<Verdict>> _verdicts =
-        System.Threading.Channels.Channel.CreateBounded<IReadOnlyList<Verdict>>(new System.Threading.Channels.BoundedChannelOptions(64));
+    /// <summary>Verdicts between the consumer loop and the senders; one per run (the loop completes it when it stops,
+    /// and a stopped worker can be started again).</summary>
+    private System.Threading.Channels.Channel<IReadOnlyList<Verdict>> _verdicts = null!;
 
     private static readonly Meter Meter = new("Ledger.FraudPipeline");
     private static readonly Counter<long> Scored = Meter.CreateCounter<long>("ledger.fraud.scored", description: "Payments scored");
     private static readonly Counter<long> Duplicates = Meter.CreateCounter<long>("ledger.fraud.duplicates", description: "Redelivered events ignored");
     private static readonly Histogram<double> WriteMilliseconds = Meter.CreateHistogram<double>("ledger.fraud.write.duration", "ms", "Time to commit one scored batch's writes");
 
+    private static System.Threading.Channels.Channel<IReadOnlyList<Verdict>> NewVerdictChannel() =>
+        System.Threading.Channels.Channel.CreateBounded<IReadOnlyList<Verdict>>(new System.Threading.Channels.BoundedChannelOptions(64));
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var senders = Enumerable.Range(0, VerdictSenders).Select(_ => Task.Run(() => SendVerdictsAsync(stoppingToken), stoppingToken)).ToList();
+        var channel = _verdicts = NewVerdictChannel();
+        var senders = Enumerable.Range(0, VerdictSenders).Select(_ => Task.Run(() => SendVerdictsAsync(channel, stoppingToken), stoppingToken)).ToList();
         // Consume blocks: a thread of its own, not the host's start-up path.
         var consumer = Task.Factory.StartNew(() => RunAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         return Task.WhenAll([consumer, .. senders]);
     }
 
-    private async Task SendVerdictsAsync(CancellationToken ct)
+    private async Task SendVerdictsAsync(System.Threading.Channels.Channel<IReadOnlyList<Verdict>> channel, CancellationToken ct)
     {
         try
         {
-            await foreach (var batch in _verdicts.Reader.ReadAllAsync(ct))
+            await foreach (var batch in channel.Reader.ReadAllAsync(ct))
             {
                 await verdicts.SendAsync(batch, ct);
             }
@@ -66,6 +71,7 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
             FetchMinBytes = 1,
             // A topic created after we subscribed (a new cluster) is found within seconds, not the default 5 minutes.
             TopicMetadataRefreshIntervalMs = 5_000,
+            SessionTimeoutMs = kafka.Settings.ConsumerSessionTimeoutMs,
         });
         using var consumer = new ConsumerBuilder<string, byte[]>(config)
             .SetErrorHandler((_, error) => logger.LogWarning("Kafka consumer: {Reason}", error.Reason))

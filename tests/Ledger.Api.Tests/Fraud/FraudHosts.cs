@@ -28,6 +28,9 @@ public class FraudHosts : ApiHosts, IAsyncLifetime
         new("Risk:VerdictDeadline", VerdictDeadline),
         new("Fraud:LedgerUrl", "http://commandapi"),
         new("Kafka:MessageTimeoutMs", "2000"),
+        // PublishedEvents reads the events topic from its start: the embedded cluster's retention stays off here,
+        // and on in the test of it (keeping_the_embedded_kafka_small).
+        new("Kafka:MockTrimInterval", "00:00:00"),
         .. FraudSettings,
     ];
 
