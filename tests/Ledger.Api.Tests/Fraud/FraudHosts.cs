@@ -44,6 +44,31 @@ public class FraudHosts : ApiHosts, IAsyncLifetime
     public List<EventEnvelope> PublishedEvents() =>
         Messages(Kafka.Settings.EventsTopic).Select(m => EventEnvelope.Parse(m.Message.Value)).OfType<EventEnvelope>().ToList();
 
+    /// <summary>Each payment as GET returns it once decided (no longer pending or processing), in the order given;
+    /// fails if one is still undecided <paramref name="within"/> (20 s by default) after the call.</summary>
+    public static async Task<List<System.Text.Json.JsonElement>> DecidedAsync(LedgerClient client, IEnumerable<string> paymentIds, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));
+        var decided = new List<System.Text.Json.JsonElement>();
+        foreach (var id in paymentIds)
+        {
+            while (true)
+            {
+                var payment = await (await client.GetAsync($"/v1/payments/{id}")).JsonAsync();
+                if (payment.GetProperty("status").GetString() is not ("pending" or "processing"))
+                {
+                    decided.Add(payment);
+                    break;
+                }
+
+                DateTime.UtcNow.Should().BeBefore(deadline, $"payment {id} should be decided, but it is {payment.GetProperty("status")}");
+                await Task.Delay(20);
+            }
+        }
+
+        return decided;
+    }
+
     /// <summary>Up to <paramref name="count"/> messages of a topic from its start, read by a consumer group of its own
     /// (joining takes a few seconds; then <paramref name="quiet"/>, 3 s by default, without a message ends the read).</summary>
     public List<Confluent.Kafka.ConsumeResult<string, byte[]>> Messages(string topic, int count = int.MaxValue, TimeSpan? quiet = null)

@@ -40,7 +40,7 @@ public class keeping_the_embedded_kafka_small(retention_hosts hosts) : IClassFix
             ids.Add((await response.JsonAsync()).GetProperty("id").GetString()!);
         }
 
-        await DecidedAsync(alice, ids);
+        await FraudHosts.DecidedAsync(alice, ids, TimeSpan.FromSeconds(60));
 
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
@@ -73,7 +73,7 @@ public class keeping_the_embedded_kafka_small(retention_hosts hosts) : IClassFix
         }
 
         // The group has committed everything so far (the verdicts' own events included) before the consumer stops.
-        await DecidedAsync(alice, earlier);
+        await FraudHosts.DecidedAsync(alice, earlier, TimeSpan.FromSeconds(60));
         var caughtUp = DateTime.UtcNow.AddSeconds(30);
         while ((await PositionsAsync()).Any(p => p.Committed != p.High))
         {
@@ -110,24 +110,11 @@ public class keeping_the_embedded_kafka_small(retention_hosts hosts) : IClassFix
             await worker.StartAsync(CancellationToken.None);
         }
 
-        await DecidedAsync(alice, ids);
+        await FraudHosts.DecidedAsync(alice, ids, TimeSpan.FromSeconds(60));
         foreach (var id in ids)
         {
             (await (await support.GetAsync($"/v1/fraud/analyses?paymentId={id}")).JsonAsync()).GetArrayLength()
                 .Should().Be(1, "the returning consumer scores what it missed (the deadline is a minute: no rules fallback)");
-        }
-    }
-
-    private static async Task DecidedAsync(LedgerClient client, IEnumerable<string> ids)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        foreach (var id in ids)
-        {
-            while ((await (await client.GetAsync($"/v1/payments/{id}")).JsonAsync()).GetProperty("status").GetString() is "pending" or "processing")
-            {
-                DateTime.UtcNow.Should().BeBefore(deadline, $"payment {id} should be decided by the pipeline");
-                await Task.Delay(50);
-            }
         }
     }
 

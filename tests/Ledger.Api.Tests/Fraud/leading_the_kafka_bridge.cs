@@ -57,15 +57,7 @@ public class leading_the_kafka_bridge(leader_hosts hosts) : IClassFixture<leader
         }
 
         // The test hosts' verdict deadline is a minute: a payment decided here was published and scored.
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        foreach (var id in ids)
-        {
-            while ((await (await alice.GetAsync($"/v1/payments/{id}")).JsonAsync()).GetProperty("status").GetString() is "pending" or "processing")
-            {
-                DateTime.UtcNow.Should().BeBefore(deadline);
-                await Task.Delay(50);
-            }
-        }
+        await FraudHosts.DecidedAsync(alice, ids, TimeSpan.FromSeconds(60));
 
         return ids;
     }

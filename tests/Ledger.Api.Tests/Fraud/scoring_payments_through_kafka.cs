@@ -13,21 +13,8 @@ public class pipeline_hosts : FraudHosts
 
 public class scoring_payments_through_kafka(pipeline_hosts hosts) : IClassFixture<pipeline_hosts>
 {
-    private static async Task<JsonElement> FinalAsync(LedgerClient client, string paymentId)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            var payment = await (await client.GetAsync($"/v1/payments/{paymentId}")).JsonAsync();
-            if (payment.GetProperty("status").GetString() is not ("pending" or "processing"))
-            {
-                return payment;
-            }
-
-            DateTime.UtcNow.Should().BeBefore(deadline, $"payment {paymentId} is still {payment.GetProperty("status")}");
-            await Task.Delay(20);
-        }
-    }
+    private static async Task<JsonElement> FinalAsync(LedgerClient client, string paymentId) =>
+        (await FraudHosts.DecidedAsync(client, [paymentId]))[0];
 
     [Fact]
     public async Task a_payment_flows_through_the_bridge_is_scored_and_completes()
