@@ -17,6 +17,10 @@ namespace Ledger.FraudPipeline.Kafka;
 public sealed class EmbeddedRetention(KafkaCluster kafka, TimeProvider clock, ILogger<EmbeddedRetention> logger) : BackgroundService
 {
     private readonly Dictionary<int, long> _trimmedTo = [];
+    private long _rounds;
+
+    /// <summary>Rounds completed so far (a round that could not reach the broker does not count).</summary>
+    public long Rounds => Interlocked.Read(ref _rounds);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -33,6 +37,7 @@ public sealed class EmbeddedRetention(KafkaCluster kafka, TimeProvider clock, IL
             try
             {
                 await TrimAsync(admin, stoppingToken);
+                Interlocked.Increment(ref _rounds);
             }
             catch (KafkaException ex)
             {
@@ -47,8 +52,7 @@ public sealed class EmbeddedRetention(KafkaCluster kafka, TimeProvider clock, IL
         }
     }
 
-    /// <summary>One round: returns how many partitions moved their start.</summary>
-    public async Task<int> TrimAsync(IAdminClient admin, CancellationToken ct)
+    private async Task TrimAsync(IAdminClient admin, CancellationToken ct)
     {
         var settings = kafka.Settings;
         var partitions = Enumerable.Range(0, settings.MockPartitions)
@@ -57,7 +61,6 @@ public sealed class EmbeddedRetention(KafkaCluster kafka, TimeProvider clock, IL
             [new ConsumerGroupTopicPartitions(settings.ConsumerGroup, partitions)],
             new ListConsumerGroupOffsetsOptions { RequestTimeout = TimeSpan.FromSeconds(5) });
         ct.ThrowIfCancellationRequested();
-        var moved = 0;
         foreach (var committed in groups.SelectMany(g => g.Partitions))
         {
             if (committed.Error.IsError || committed.Offset.IsSpecial)
@@ -74,9 +77,6 @@ public sealed class EmbeddedRetention(KafkaCluster kafka, TimeProvider clock, IL
 
             kafka.DeleteRecords(settings.EventsTopic, partition, before);
             _trimmedTo[partition] = before;
-            moved++;
         }
-
-        return moved;
     }
 }

@@ -23,10 +23,6 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
     /// <summary>Verdict calls in flight at once.</summary>
     public const int VerdictSenders = 4;
 
-    /// <summary>Verdicts between the consumer loop and the senders; one per run (the loop completes it when it stops,
-    /// and a stopped worker can be started again).</summary>
-    private System.Threading.Channels.Channel<IReadOnlyList<Verdict>> _verdicts = null!;
-
     private static readonly Meter Meter = new("Ledger.FraudPipeline");
     private static readonly Counter<long> Scored = Meter.CreateCounter<long>("ledger.fraud.scored", description: "Payments scored");
     private static readonly Counter<long> Duplicates = Meter.CreateCounter<long>("ledger.fraud.duplicates", description: "Redelivered events ignored");
@@ -37,10 +33,12 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var channel = _verdicts = NewVerdictChannel();
+        // Verdicts pass from the consumer loop to the senders through a channel of this run's own: the loop completes it
+        // when it stops, and a stopped worker can be started again.
+        var channel = NewVerdictChannel();
         var senders = Enumerable.Range(0, VerdictSenders).Select(_ => Task.Run(() => SendVerdictsAsync(channel, stoppingToken), stoppingToken)).ToList();
         // Consume blocks: a thread of its own, not the host's start-up path.
-        var consumer = Task.Factory.StartNew(() => RunAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        var consumer = Task.Factory.StartNew(() => RunAsync(channel.Writer, stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         return Task.WhenAll([consumer, .. senders]);
     }
 
@@ -58,7 +56,7 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
         }
     }
 
-    private async Task RunAsync(CancellationToken ct)
+    private async Task RunAsync(System.Threading.Channels.ChannelWriter<IReadOnlyList<Verdict>> verdictQueue, CancellationToken ct)
     {
         var config = kafka.Config(new ConsumerConfig
         {
@@ -112,7 +110,7 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
                     committing = null;
                 }
 
-                committing = new InFlight(prepared, CommitThenSendVerdictsAsync(prepared, ct),
+                committing = new InFlight(prepared, CommitThenSendVerdictsAsync(prepared, verdictQueue, ct),
                     batch.Select(r => r.TopicPartitionOffset).GroupBy(o => o.TopicPartition)
                         .Select(g => new TopicPartitionOffset(g.Key, g.Max(o => o.Offset.Value) + 1)).ToList());
             }
@@ -164,7 +162,7 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
         }
 
         consumer.Close();
-        _verdicts.Writer.TryComplete();
+        verdictQueue.TryComplete();
     }
 
     private sealed record InFlight(PreparedBatch Prepared, Task Commit, List<TopicPartitionOffset> Offsets);
@@ -172,7 +170,7 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
     /// <summary>A batch's verdicts leave as soon as its analyses are committed — not when the loop next looks at the
     /// batch, after reading and scoring the one behind it (that wait was in every verdict's latency). A batch's commit
     /// starts only after the one before it finished, so verdicts still leave in batch order.</summary>
-    private async Task CommitThenSendVerdictsAsync(PreparedBatch prepared, CancellationToken ct)
+    private async Task CommitThenSendVerdictsAsync(PreparedBatch prepared, System.Threading.Channels.ChannelWriter<IReadOnlyList<Verdict>> verdictQueue, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         await processor.CommitAsync(prepared, ct);
@@ -182,7 +180,7 @@ public sealed class FraudWorker(KafkaCluster kafka, FraudProcessor processor, Ve
         }
         if (prepared.Result.Verdicts.Count > 0)
         {
-            await _verdicts.Writer.WriteAsync(prepared.Result.Verdicts, ct); // waits only when 64 batches are already queued
+            await verdictQueue.WriteAsync(prepared.Result.Verdicts, ct); // waits only when 64 batches are already queued
         }
     }
 

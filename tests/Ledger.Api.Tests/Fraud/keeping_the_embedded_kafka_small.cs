@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Ledger.FraudPipeline.Kafka;
 using Ledger.FraudPipeline.Scoring;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -42,19 +43,14 @@ public class keeping_the_embedded_kafka_small(retention_hosts hosts) : IClassFix
 
         await FraudHosts.DecidedAsync(alice, ids, TimeSpan.FromSeconds(60));
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var positions = await PositionsAsync();
-            if (positions.All(p => p.Low == Math.Max(0, p.Committed - retention_hosts.Keep)) && positions.Any(p => p.Low > 0))
+        var positions = new List<(long Low, long High, long Committed)>();
+        await EventuallyAsync(
+            async () =>
             {
-                break;
-            }
-
-            DateTime.UtcNow.Should().BeBefore(deadline,
-                $"each partition's log should start {retention_hosts.Keep} below the group's commit; (low, committed): {string.Join(", ", positions)}");
-            await Task.Delay(100);
-        }
+                positions = await PositionsAsync();
+                return positions.All(p => p.Low == Math.Max(0, p.Committed - retention_hosts.Keep)) && positions.Any(p => p.Low > 0);
+            },
+            () => $"each partition's log should start {retention_hosts.Keep} below the group's commit; (low, high, committed): {string.Join(", ", positions)}");
     }
 
     [Fact]
@@ -74,12 +70,7 @@ public class keeping_the_embedded_kafka_small(retention_hosts hosts) : IClassFix
 
         // The group has committed everything so far (the verdicts' own events included) before the consumer stops.
         await FraudHosts.DecidedAsync(alice, earlier, TimeSpan.FromSeconds(60));
-        var caughtUp = DateTime.UtcNow.AddSeconds(30);
-        while ((await PositionsAsync()).Any(p => p.Committed != p.High))
-        {
-            DateTime.UtcNow.Should().BeBefore(caughtUp, "the consumer commits what it has processed");
-            await Task.Delay(100);
-        }
+        await EventuallyAsync(async () => (await PositionsAsync()).All(p => p.Committed == p.High), () => "the consumer commits what it has processed");
 
         await worker.StopAsync(CancellationToken.None);
         var ids = new List<string>();
@@ -92,15 +83,12 @@ public class keeping_the_embedded_kafka_small(retention_hosts hosts) : IClassFix
                 ids.Add((await response.JsonAsync()).GetProperty("id").GetString()!);
             }
 
-            // Published, and several retention rounds later, still there: nothing the group has not committed goes.
-            var published = DateTime.UtcNow.AddSeconds(30);
-            while ((await PositionsAsync()).Sum(p => p.High) < before.Sum(p => p.High) + ids.Count)
-            {
-                DateTime.UtcNow.Should().BeBefore(published, "the bridge publishes while the consumer is stopped");
-                await Task.Delay(100);
-            }
-
-            await Task.Delay(TimeSpan.FromSeconds(1));
+            // Published, and two retention rounds later still there: nothing the group has not committed goes.
+            await EventuallyAsync(async () => (await PositionsAsync()).Sum(p => p.High) >= before.Sum(p => p.High) + ids.Count,
+                () => "the bridge publishes while the consumer is stopped");
+            var retention = hosts.Fraud.Services.GetRequiredService<EmbeddedRetention>();
+            var rounds = retention.Rounds;
+            await EventuallyAsync(() => Task.FromResult(retention.Rounds >= rounds + 2), () => "the retention runs every 200 ms");
             var after = await PositionsAsync();
             after.Select(p => p.Committed).Should().Equal(before.Select(p => p.Committed), "the stopped consumer committed nothing");
             after.Should().OnlyContain(p => p.Low <= Math.Max(0, p.Committed), "records above the group's commit are not the retention's to drop");

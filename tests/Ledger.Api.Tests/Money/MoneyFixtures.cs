@@ -67,6 +67,18 @@ public static class MoneyFixtures
         }
     }
 
+    /// <summary>Polls <paramref name="condition"/> until it holds, failing after <paramref name="seconds"/> with
+    /// <paramref name="because"/> (read at the failure, so it can describe the last state seen).</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, Func<string> because, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, because());
+            await Task.Delay(100);
+        }
+    }
+
     public static async Task<JsonElement> BalanceAsync(LedgerClient client, string accountId, string currency = "USD")
     {
         var response = await client.GetAsync($"/v1/accounts/{accountId}/balances");
