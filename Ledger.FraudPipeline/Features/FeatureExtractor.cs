@@ -9,22 +9,22 @@ namespace Ledger.FraudPipeline.Features;
 /// </summary>
 public static class FeatureExtractor
 {
-    /// <summary>How far back the recent lists reach (the longest velocity window).</summary>
+    /// <summary>How far back the features look (the longest velocity window).</summary>
     public static readonly TimeSpan Window = TimeSpan.FromHours(24);
 
     public const int MaxKnownPayees = 1_000;
 
     /// <summary>
-    /// A hot merchant receives thousands of payments an hour: each recent list keeps at most this many (the newest),
-    /// so a document stays small and counts over it saturate at the cap, which is already far past any threshold.
+    /// A hot merchant is paid by thousands of accounts a day: <see cref="AccountFeatures.PaidBy"/> keeps at most this
+    /// many (the most recent), so a document stays small and distinct counts saturate at the cap, far past any threshold.
     /// </summary>
-    public const int MaxRecent = 2_000;
+    public const int MaxCounterparties = 2_000;
 
     public static FraudFeatures Extract(AccountFeatures? payer, AccountFeatures? payee, PaymentFacts p)
     {
         var amount = Major(p.AmountMinor, p.Currency);
         var stats = payer?.SentStats.GetValueOrDefault(p.Currency);
-        var sent = payer?.Sent ?? [];
+        var sent = payer?.SentPanes ?? Empty;
         var f = new FraudFeatures
         {
             AmountLog = (float)Math.Log10(1 + amount),
@@ -40,9 +40,9 @@ public static class FeatureExtractor
             PayeeAgeDays = AgeDays(payee?.OpenedAt, p.At),
             PayerIdleDays = payer?.LastSentAt is { } last ? (float)Math.Clamp((p.At - last).TotalDays, 0, 365) : 365f,
             FirstPaymentToPayee = payer?.Payees.Contains(p.PayeeAccountId) == true ? 0f : 1f,
-            PayeeDistinctPayers1h = Distinct(payee?.Received, p.At, TimeSpan.FromHours(1)),
-            PayeeDistinctPayers24h = Distinct(payee?.Received, p.At, Window),
-            PayerDistinctPayers24h = Distinct(payer?.Received, p.At, Window),
+            PayeeDistinctPayers1h = Distinct(payee?.PaidBy, p.At, TimeSpan.FromHours(1)),
+            PayeeDistinctPayers24h = Distinct(payee?.PaidBy, p.At, Window),
+            PayerDistinctPayers24h = Distinct(payer?.PaidBy, p.At, Window),
             CurrencyMismatch = p.PayeeCurrency == p.Currency ? 0f : 1f,
             HourOfDay = p.At.UtcDateTime.Hour,
             IsPurchase = p.Purpose == "purchase" ? 1f : 0f,
@@ -54,8 +54,7 @@ public static class FeatureExtractor
     public static void Observe(AccountFeatures payer, AccountFeatures payee, PaymentFacts p)
     {
         var amount = Major(p.AmountMinor, p.Currency);
-        Prune(payer.Sent, p.At);
-        payer.Sent.Add(new RecentPayment(p.At, amount, p.Currency, p.PayeeAccountId));
+        payer.SentPanes.Add(p.At, amount, p.Currency);
         if (!payer.SentStats.TryGetValue(p.Currency, out var stats))
         {
             payer.SentStats[p.Currency] = stats = new AmountStats();
@@ -71,8 +70,28 @@ public static class FeatureExtractor
 
         payer.LastSentAt = payer.LastSentAt is { } last && last > p.At ? last : p.At;
 
-        Prune(payee.Received, p.At);
-        payee.Received.Add(new RecentPayment(p.At, amount, p.Currency, p.PayerAccountId));
+        PaidBy(payee, p.PayerAccountId, p.At);
+    }
+
+    /// <summary>
+    /// Folds an older document's per-payment lists (<see cref="AccountFeatures.Sent"/>, <see cref="AccountFeatures.Received"/>)
+    /// into the panes and the counterparty map, oldest first, as <see cref="Observe"/> would have; then drops them.
+    /// </summary>
+    public static AccountFeatures Upgrade(AccountFeatures account)
+    {
+        foreach (var s in account.Sent?.OrderBy(s => s.At) ?? Enumerable.Empty<RecentPayment>())
+        {
+            account.SentPanes.Add(s.At, s.Amount, s.Currency);
+        }
+
+        foreach (var r in account.Received?.OrderBy(r => r.At) ?? Enumerable.Empty<RecentPayment>())
+        {
+            PaidBy(account, r.Counterparty, r.At);
+        }
+
+        account.Sent = null;
+        account.Received = null;
+        return account;
     }
 
     /// <summary>The account's opening (from <c>account_opened.v1</c>).</summary>
@@ -84,21 +103,55 @@ public static class FeatureExtractor
     private static float AgeDays(DateTimeOffset? opened, DateTimeOffset at) =>
         opened is { } o ? (float)Math.Clamp((at - o).TotalDays, 0, 3650) : 0f;
 
-    private static float Count(List<RecentPayment> list, DateTimeOffset at, TimeSpan window) =>
-        list.Count(x => x.At > at - window && x.At <= at);
+    private static readonly SentPanes Empty = new();
 
-    private static double Sum(List<RecentPayment> list, DateTimeOffset at, TimeSpan window, string currency) =>
-        list.Where(x => x.At > at - window && x.At <= at && x.Currency == currency).Sum(x => x.Amount);
+    private static float Count(SentPanes panes, DateTimeOffset at, TimeSpan window) => panes.Count(at, window);
 
-    private static float Distinct(List<RecentPayment>? list, DateTimeOffset at, TimeSpan window) =>
-        list is null ? 0f : list.Where(x => x.At > at - window && x.At <= at).Select(x => x.Counterparty).Distinct().Count();
+    private static double Sum(SentPanes panes, DateTimeOffset at, TimeSpan window, string currency) => panes.Sum(at, window, currency);
 
-    private static void Prune(List<RecentPayment> list, DateTimeOffset now)
+    /// <summary>Counterparties whose latest payment is within (at - window, at].</summary>
+    private static float Distinct(Dictionary<string, long>? lastSeen, DateTimeOffset at, TimeSpan window)
     {
-        list.RemoveAll(x => x.At <= now - Window);
-        if (list.Count >= MaxRecent)
+        if (lastSeen is null)
         {
-            list.RemoveRange(0, list.Count - MaxRecent + 1);
+            return 0f;
+        }
+
+        var (from, to) = ((at - window).ToUnixTimeMilliseconds(), at.ToUnixTimeMilliseconds());
+        var n = 0;
+        foreach (var ms in lastSeen.Values)
+        {
+            if (ms > from && ms <= to)
+            {
+                n++;
+            }
+        }
+
+        return n;
+    }
+
+    /// <summary>Records a payment from <paramref name="counterparty"/>: forgets who last paid a day or more before it,
+    /// and past <see cref="MaxCounterparties"/> the least recent.</summary>
+    private static void PaidBy(AccountFeatures account, string counterparty, DateTimeOffset at)
+    {
+        var map = account.PaidBy;
+        var ms = at.ToUnixTimeMilliseconds();
+        var expired = (at - Window).ToUnixTimeMilliseconds();
+        if (map.Count > 0 && map.Values.Min() <= expired)
+        {
+            foreach (var (id, seen) in map.ToList())
+            {
+                if (seen <= expired)
+                {
+                    map.Remove(id);
+                }
+            }
+        }
+
+        map[counterparty] = map.TryGetValue(counterparty, out var last) && last > ms ? last : ms;
+        if (map.Count > MaxCounterparties)
+        {
+            map.Remove(map.MinBy(pair => pair.Value).Key);
         }
     }
 }

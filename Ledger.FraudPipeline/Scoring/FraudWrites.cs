@@ -36,7 +36,7 @@ public sealed class FraudWrites(IDocumentStore store)
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            found[reader.GetString(0)] = (_serializer.FromJson<AccountFeatures>(reader, 1), reader.GetGuid(2));
+            found[reader.GetString(0)] = (FeatureExtractor.Upgrade(_serializer.FromJson<AccountFeatures>(reader, 1)), reader.GetGuid(2));
         }
 
         return found;

@@ -10,7 +10,7 @@ public sealed record SyntheticOptions
 {
     public int Seed { get; init; } = 42;
 
-    public int Customers { get; init; } = 2_000;
+    public int Customers { get; init; } = 4_000;
 
     public int Merchants { get; init; } = 300;
 

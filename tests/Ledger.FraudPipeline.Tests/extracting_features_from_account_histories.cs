@@ -112,4 +112,62 @@ public class extracting_features_from_account_histories
         f.PayeeAgeDays.Should().BeApproximately(1.625f, 1e-3f);
         (f.CurrencyMismatch, f.IsPurchase, f.HourOfDay).Should().Be((1f, 1f, 15f));
     }
+
+    [Fact]
+    public void a_window_edge_is_exact_to_its_pane_a_second_for_a_minute_a_minute_for_an_hour_five_minutes_for_a_day()
+    {
+        // Deliberately out of time order, as events may arrive: each payment still lands in the pane its age calls for.
+        Paid("alice", "shop", 1_000, Now.AddSeconds(-59.5)); // its one-second pane starts 60 s back: outside the minute
+        Paid("alice", "shop", 1_000, Now.AddSeconds(-59));
+        Paid("alice", "shop", 1_000, Now.AddMinutes(-59.5)); // pane 60 min back: outside the hour
+        Paid("alice", "shop", 1_000, Now.AddMinutes(-59));
+        Paid("alice", "shop", 1_000, Now.AddHours(-23).AddMinutes(-57)); // five-minute pane 24 h back: outside the day
+        Paid("alice", "shop", 1_000, Now.AddHours(-23).AddMinutes(-55));
+
+        var f = Extract(Payment("alice", "shop", 100, Now));
+
+        (f.PayerCount1m, f.PayerCount1h, f.PayerCount24h).Should().Be((1f, 3f, 5f));
+    }
+
+    [Fact]
+    public void a_busy_accounts_document_stays_small_however_many_payments_it_makes_and_receives()
+    {
+        var start = Now.AddHours(-2);
+        for (var i = 0; i < 14_400; i++) // a payment every half second for two hours, to 50 payees, in two currencies
+        {
+            Paid("payouts", $"seller{i % 50}", 1_000, start.AddSeconds(i / 2.0), i % 4 == 0 ? "EUR" : "USD");
+            Paid($"buyer{i % 100}", "marketplace", 500, start.AddSeconds(i / 2.0));
+        }
+
+        var f = Extract(Payment("payouts", "marketplace", 100, Now));
+        var into = Extract(Payment("buyer0", "marketplace", 100, Now));
+
+        // Exactly: 119 payments in the last minute, 7,199 in the last hour; a window's edge may miss one pane of them.
+        f.PayerCount1m.Should().BeInRange(119 - 2, 119, "a one-second pane holds two payments");
+        f.PayerCount1h.Should().BeInRange(7_199 - 120, 7_199, "a one-minute pane holds 120");
+        f.PayerCount24h.Should().Be(14_400);
+        f.PayerSumLog24h.Should().BeApproximately((float)Math.Log10(1 + 10 * 10_800), 1e-4f, "USD only: three payments in four");
+        (into.PayeeDistinctPayers1h, into.PayeeDistinctPayers24h).Should().Be((100f, 100f));
+        var options = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
+        System.Text.Json.JsonSerializer.Serialize(Account("payouts"), options).Length.Should().BeLessThan(12_000,
+            "at most 60 + 60 + 288 panes a currency, and 50 known payees (the per-payment list was ~1 MB here)");
+        System.Text.Json.JsonSerializer.Serialize(Account("marketplace"), options).Length.Should().BeLessThan(6_000, "one entry per payer, not per payment");
+    }
+
+    [Fact]
+    public void a_payee_forgets_payers_older_than_a_day_and_past_the_cap_the_least_recent()
+    {
+        for (var i = 0; i < FeatureExtractor.MaxCounterparties + 500; i++)
+        {
+            Paid($"payer{i}", "merchant", 500, Now.AddHours(-2).AddSeconds(i));
+        }
+
+        Account("merchant").PaidBy.Should().HaveCount(FeatureExtractor.MaxCounterparties)
+            .And.NotContainKey("payer499", "the least recent go first").And.ContainKey("payer500");
+        Extract(Payment("x", "merchant", 100, Now)).PayeeDistinctPayers24h.Should().Be(FeatureExtractor.MaxCounterparties, "saturated at the cap");
+
+        Paid("late", "merchant", 500, Now.AddDays(1));
+
+        Account("merchant").PaidBy.Keys.Should().Equal(["late"], "everyone else paid more than a day before");
+    }
 }

@@ -63,7 +63,7 @@ public class writing_a_scored_batch(batch_write_hosts hosts) : IClassFixture<bat
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync();
         var features = (await new FraudWrites(store).LoadFeaturesAsync(connection, [payer], CancellationToken.None))[payer].Doc;
-        features.Sent.Select(s => s.Counterparty).Should().BeEquivalentTo(payees, "every payment is counted once, none overwritten");
+        features.SentPanes.Count(DateTimeOffset.UtcNow, TimeSpan.FromHours(1)).Should().Be(3, "every payment is counted once, none overwritten");
         features.Payees.Should().BeEquivalentTo(payees);
     }
 
@@ -94,8 +94,9 @@ public class writing_a_scored_batch(batch_write_hosts hosts) : IClassFixture<bat
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync();
         var features = (await new FraudWrites(store).LoadFeaturesAsync(connection, [payer], CancellationToken.None))[payer].Doc;
-        features.Sent.Select(s => s.Counterparty).Should().BeEquivalentTo([payees[0], payees[0], payees[1], payees[2]],
-            "b's payment and each of a's counted once");
+        features.SentPanes.Count(DateTimeOffset.UtcNow, TimeSpan.FromHours(1)).Should().Be(4, "b's payment and each of a's counted once");
+        features.SentPanes.Sum(DateTimeOffset.UtcNow, TimeSpan.FromHours(1), "USD").Should().Be(40, "four payments of 10.00 USD");
+        features.Payees.Should().BeEquivalentTo(payees);
     }
 
     private static async Task<List<Ledger.FraudPipeline.Kafka.EventEnvelope>> ReservedPaymentsAsync(IDocumentStore store, string payer, string[] payees)
