@@ -18,12 +18,15 @@ public sealed class AccountFeatures
     public SentPanes SentPanes { get; set; } = new();
 
     /// <summary>
-    /// Who paid this account in the last <see cref="FeatureExtractor.Window"/>: counterparty -> time of its latest
-    /// payment (unix ms), at most <see cref="FeatureExtractor.MaxCounterparties"/> (the least recent go first). A
-    /// distinct count needs one entry per counterparty, not one per payment, so a hot payee's document stays small.
+    /// Who paid this account in the last <see cref="FeatureExtractor.Window"/>, each with its latest payment, at most
+    /// <see cref="FeatureExtractor.MaxCounterparties"/> (the least recent go first). A distinct count needs one entry
+    /// per counterparty, not one per payment, so a hot payee's document stays small.
     /// </summary>
-    [JsonConverter(typeof(LastSeenJson))]
-    public Dictionary<string, long> PaidBy { get; set; } = new(StringComparer.Ordinal);
+    public Counterparties PaidBy { get; set; } = new();
+
+    /// <summary>Accounts this one has paid, each with its latest payment, at most <see cref="FeatureExtractor.MaxKnownPayees"/>
+    /// (the least recently paid go first): "first payment to this payee".</summary>
+    public Counterparties PaidTo { get; set; } = new();
 
     /// <summary>The per-payment list documents kept before the panes (one entry per payment sent in a day, a hot
     /// account's document ~300 KB, rewritten on every payment). Read, folded into <see cref="SentPanes"/> by
@@ -35,8 +38,10 @@ public sealed class AccountFeatures
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public List<RecentPayment>? Received { get; set; }
 
-    /// <summary>Accounts this one has paid before, newest last, at most <see cref="FeatureExtractor.MaxKnownPayees"/>.</summary>
-    public List<string> Payees { get; set; } = [];
+    /// <summary>The list of payees (ids, newest last) documents kept before <see cref="PaidTo"/>; folded into it by
+    /// <see cref="FeatureExtractor.Upgrade"/> and never written again.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<string>? Payees { get; set; }
 
     /// <summary>Lifetime statistics of sent amounts per currency (major units), for "amount against own history".</summary>
     public Dictionary<string, AmountStats> SentStats { get; set; } = new(StringComparer.Ordinal);
@@ -275,56 +280,6 @@ public sealed class PaneJson : JsonConverter<Pane>
         writer.WriteStringValue(value.Currency);
         writer.WriteNumberValue(value.Count);
         writer.WriteNumberValue(value.Sum);
-        writer.WriteEndArray();
-    }
-}
-
-/// <summary>
-/// Stores counterparty -> unix ms as <c>[[id, ms], ...]</c>: an array keeps the ids exactly as written whatever
-/// dictionary-key naming policy a serializer applies.
-/// </summary>
-public sealed class LastSeenJson : JsonConverter<Dictionary<string, long>>
-{
-    public override Dictionary<string, long> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        if (reader.TokenType != JsonTokenType.StartArray)
-        {
-            throw new JsonException("Counterparties are [[id, unix ms], ...].");
-        }
-
-        var map = new Dictionary<string, long>(StringComparer.Ordinal);
-        while (reader.Read() && reader.TokenType == JsonTokenType.StartArray)
-        {
-            reader.Read();
-            var id = reader.GetString() ?? string.Empty;
-            reader.Read();
-            map[id] = reader.GetInt64();
-            reader.Read();
-            if (reader.TokenType != JsonTokenType.EndArray)
-            {
-                throw new JsonException("A counterparty is [id, unix ms].");
-            }
-        }
-
-        if (reader.TokenType != JsonTokenType.EndArray)
-        {
-            throw new JsonException("Counterparties are [[id, unix ms], ...].");
-        }
-
-        return map;
-    }
-
-    public override void Write(Utf8JsonWriter writer, Dictionary<string, long> value, JsonSerializerOptions options)
-    {
-        writer.WriteStartArray();
-        foreach (var (id, ms) in value)
-        {
-            writer.WriteStartArray();
-            writer.WriteStringValue(id);
-            writer.WriteNumberValue(ms);
-            writer.WriteEndArray();
-        }
-
         writer.WriteEndArray();
     }
 }

@@ -39,7 +39,7 @@ public static class FeatureExtractor
             PayerAgeDays = AgeDays(payer?.OpenedAt, p.At),
             PayeeAgeDays = AgeDays(payee?.OpenedAt, p.At),
             PayerIdleDays = payer?.LastSentAt is { } last ? (float)Math.Clamp((p.At - last).TotalDays, 0, 365) : 365f,
-            FirstPaymentToPayee = payer?.Payees.Contains(p.PayeeAccountId) == true ? 0f : 1f,
+            FirstPaymentToPayee = payer?.PaidTo.Contains(p.PayeeAccountId) == true ? 0f : 1f,
             PayeeDistinctPayers1h = Distinct(payee?.PaidBy, p.At, TimeSpan.FromHours(1)),
             PayeeDistinctPayers24h = Distinct(payee?.PaidBy, p.At, Window),
             PayerDistinctPayers24h = Distinct(payer?.PaidBy, p.At, Window),
@@ -61,12 +61,7 @@ public static class FeatureExtractor
         }
 
         stats.Add(amount);
-        payer.Payees.Remove(p.PayeeAccountId);
-        payer.Payees.Add(p.PayeeAccountId);
-        if (payer.Payees.Count > MaxKnownPayees)
-        {
-            payer.Payees.RemoveRange(0, payer.Payees.Count - MaxKnownPayees);
-        }
+        payer.PaidTo.Seen(p.PayeeAccountId, p.At, MaxKnownPayees);
 
         payer.LastSentAt = payer.LastSentAt is { } last && last > p.At ? last : p.At;
 
@@ -74,8 +69,9 @@ public static class FeatureExtractor
     }
 
     /// <summary>
-    /// Folds an older document's per-payment lists (<see cref="AccountFeatures.Sent"/>, <see cref="AccountFeatures.Received"/>)
-    /// into the panes and the counterparty map, oldest first, as <see cref="Observe"/> would have; then drops them.
+    /// Folds an older document's lists (<see cref="AccountFeatures.Sent"/>, <see cref="AccountFeatures.Received"/>,
+    /// <see cref="AccountFeatures.Payees"/>) into the panes and counterparty sets, oldest first, as <see cref="Observe"/>
+    /// would have; then drops them.
     /// </summary>
     public static AccountFeatures Upgrade(AccountFeatures account)
     {
@@ -89,8 +85,16 @@ public static class FeatureExtractor
             PaidBy(account, r.Counterparty, r.At);
         }
 
+        // The old list had no times, only an order (newest last): one second apart keeps that order for eviction.
+        var order = DateTimeOffset.UnixEpoch;
+        foreach (var payee in account.Payees ?? [])
+        {
+            account.PaidTo.Seen(payee, order = order.AddSeconds(1), MaxKnownPayees);
+        }
+
         account.Sent = null;
         account.Received = null;
+        account.Payees = null;
         return account;
     }
 
@@ -109,49 +113,15 @@ public static class FeatureExtractor
 
     private static double Sum(SentPanes panes, DateTimeOffset at, TimeSpan window, string currency) => panes.Sum(at, window, currency);
 
-    /// <summary>Counterparties whose latest payment is within (at - window, at].</summary>
-    private static float Distinct(Dictionary<string, long>? lastSeen, DateTimeOffset at, TimeSpan window)
-    {
-        if (lastSeen is null)
-        {
-            return 0f;
-        }
-
-        var (from, to) = ((at - window).ToUnixTimeMilliseconds(), at.ToUnixTimeMilliseconds());
-        var n = 0;
-        foreach (var ms in lastSeen.Values)
-        {
-            if (ms > from && ms <= to)
-            {
-                n++;
-            }
-        }
-
-        return n;
-    }
+    /// <summary>Counterparties whose latest payment is within (at - window, at], to the second.</summary>
+    private static float Distinct(Counterparties? seen, DateTimeOffset at, TimeSpan window) =>
+        seen is null ? 0f : seen.SeenWithin(at - window, at);
 
     /// <summary>Records a payment from <paramref name="counterparty"/>: forgets who last paid a day or more before it,
     /// and past <see cref="MaxCounterparties"/> the least recent.</summary>
     private static void PaidBy(AccountFeatures account, string counterparty, DateTimeOffset at)
     {
-        var map = account.PaidBy;
-        var ms = at.ToUnixTimeMilliseconds();
-        var expired = (at - Window).ToUnixTimeMilliseconds();
-        if (map.Count > 0 && map.Values.Min() <= expired)
-        {
-            foreach (var (id, seen) in map.ToList())
-            {
-                if (seen <= expired)
-                {
-                    map.Remove(id);
-                }
-            }
-        }
-
-        map[counterparty] = map.TryGetValue(counterparty, out var last) && last > ms ? last : ms;
-        if (map.Count > MaxCounterparties)
-        {
-            map.Remove(map.MinBy(pair => pair.Value).Key);
-        }
+        account.PaidBy.ForgetUpTo(at - Window);
+        account.PaidBy.Seen(counterparty, at, MaxCounterparties);
     }
 }
