@@ -62,13 +62,14 @@ public static class FraudRegistration
             // Rows up to a page stay inline and uncompressed (toast_tuple_target; existing rows change on next write).
             // A busy account's row fills its page, so its updates cannot be HOT and every one leaves a dead page-sized
             // row: with the default trigger (20% of the live rows, checked once a minute) a table of 200 busy accounts
-            // grew to 528 MB in two minutes. Vacuum it after a fixed number of dead rows, so their space is reused
-            // (ops/bench/README.md, "Morning of 2026-11-26 (second session)"); the default throttle (40 MB/s of dirtied
-            // pages) outpaces ~8 MB/s of dead rows at 1,000 payments/s and spreads the vacuum's work.
+            // grew to 528 MB in two minutes. Vacuum it after a fixed number of dead rows, so their space is reused,
+            // and unthrottled: kept small it is quick, while throttled runs left it to grow under the heavy phases and
+            // then worked through the mixed one (edit p99 26 ms against 19 ms; with the default once-a-minute look,
+            // 61 ms): ops/bench/README.md, "Morning of 2026-11-26 (second session)".
             await store.Storage.Database.EnsureStorageExistsAsync(typeof(Features.AccountFeatures), cancellationToken);
             var features = store.Options.FindOrResolveDocumentType(typeof(Features.AccountFeatures)).TableName.QualifiedName;
             await RunAsync($"alter table {features} set (toast_tuple_target = 8160, autovacuum_vacuum_scale_factor = 0, " +
-                "autovacuum_vacuum_threshold = 2000)", cancellationToken);
+                "autovacuum_vacuum_threshold = 2000, autovacuum_vacuum_cost_delay = 0)", cancellationToken);
             await base.StartAsync(cancellationToken);
         }
 
