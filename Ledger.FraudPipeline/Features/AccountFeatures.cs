@@ -145,7 +145,10 @@ public sealed class SentPanes
     public void Add(DateTimeOffset at, double amount, string currency)
     {
         var t = at.ToUnixTimeSeconds();
-        Newest = Math.Max(Newest, t);
+        // A payment more than a day older than the newest means the newest came from a clock that jumped ahead: follow
+        // this one, or every payment until that clock is caught up would be dropped as older than a day. Panes dated
+        // ahead of a payment never count for it (a window ends at the payment).
+        Newest = t > Newest || Newest - t > Levels[^1].Span ? t : Newest;
         for (var i = 0; i < Levels.Length; i++)
         {
             var list = Level(i);

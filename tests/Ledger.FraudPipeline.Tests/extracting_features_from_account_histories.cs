@@ -171,4 +171,16 @@ public class extracting_features_from_account_histories
 
         (Account("merchant").PaidBy.Count, Account("merchant").PaidBy.Contains("late")).Should().Be((1, true), "everyone else paid more than a day before");
     }
+
+    [Fact]
+    public void a_payment_dated_a_year_ahead_by_a_jumped_clock_does_not_blind_the_velocity_features()
+    {
+        Paid("alice", "shop", 1_000, Now.AddYears(1));
+        Paid("alice", "shop", 1_000, Now.AddMinutes(-30));
+        Paid("alice", "shop", 1_000, Now.AddSeconds(-10));
+
+        var f = Extract(Payment("alice", "shop", 100, Now));
+
+        (f.PayerCount1m, f.PayerCount1h, f.PayerCount24h).Should().Be((1f, 2f, 2f));
+    }
 }
