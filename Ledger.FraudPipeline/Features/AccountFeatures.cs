@@ -181,41 +181,16 @@ public sealed class SentPanes
     }
 
     /// <summary>Payments in panes starting within (<paramref name="at"/> - <paramref name="window"/>, <paramref name="at"/>], all currencies.</summary>
-    public long Count(DateTimeOffset at, TimeSpan window)
-    {
-        var (from, to) = Bounds(at, window);
-        long n = 0;
-        for (var i = 0; i < Levels.Length; i++)
-        {
-            foreach (var pane in Level(i))
-            {
-                if (pane.Start > from && pane.Start <= to)
-                {
-                    n += pane.Count;
-                }
-            }
-        }
-
-        return n;
-    }
+    public long Count(DateTimeOffset at, TimeSpan window) => InWindow(at, window).Sum(pane => pane.Count);
 
     /// <summary>The amounts (major units) in panes starting within the window, in one currency.</summary>
-    public double Sum(DateTimeOffset at, TimeSpan window, string currency)
+    public double Sum(DateTimeOffset at, TimeSpan window, string currency) =>
+        InWindow(at, window).Where(pane => pane.Currency == currency).Sum(pane => pane.Sum);
+
+    private IEnumerable<Pane> InWindow(DateTimeOffset at, TimeSpan window)
     {
         var (from, to) = Bounds(at, window);
-        var sum = 0d;
-        for (var i = 0; i < Levels.Length; i++)
-        {
-            foreach (var pane in Level(i))
-            {
-                if (pane.Start > from && pane.Start <= to && pane.Currency == currency)
-                {
-                    sum += pane.Sum;
-                }
-            }
-        }
-
-        return sum;
+        return Seconds.Concat(Minutes).Concat(FiveMinutes).Where(pane => pane.Start > from && pane.Start <= to);
     }
 
     private static (long From, long To) Bounds(DateTimeOffset at, TimeSpan window) =>

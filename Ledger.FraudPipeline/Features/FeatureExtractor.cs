@@ -30,11 +30,11 @@ public static class FeatureExtractor
             AmountLog = (float)Math.Log10(1 + amount),
             AmountToPayerMean = stats is { Count: > 0, Mean: > 0 } ? (float)Math.Min(100, amount / stats.Mean) : 1f,
             AmountZScore = stats is { Count: > 1 } && stats.StdDev > 0 ? (float)Math.Clamp((amount - stats.Mean) / stats.StdDev, -10, 10) : 0f,
-            PayerCount1m = Count(sent, p.At, TimeSpan.FromMinutes(1)),
-            PayerCount1h = Count(sent, p.At, TimeSpan.FromHours(1)),
-            PayerCount24h = Count(sent, p.At, Window),
-            PayerSumLog1h = (float)Math.Log10(1 + Sum(sent, p.At, TimeSpan.FromHours(1), p.Currency)),
-            PayerSumLog24h = (float)Math.Log10(1 + Sum(sent, p.At, Window, p.Currency)),
+            PayerCount1m = sent.Count(p.At, TimeSpan.FromMinutes(1)),
+            PayerCount1h = sent.Count(p.At, TimeSpan.FromHours(1)),
+            PayerCount24h = sent.Count(p.At, Window),
+            PayerSumLog1h = (float)Math.Log10(1 + sent.Sum(p.At, TimeSpan.FromHours(1), p.Currency)),
+            PayerSumLog24h = (float)Math.Log10(1 + sent.Sum(p.At, Window, p.Currency)),
             PayerHistoryLog = (float)Math.Log10(1 + (payer?.SentStats.Values.Sum(s => s.Count) ?? 0)),
             PayerAgeDays = AgeDays(payer?.OpenedAt, p.At),
             PayeeAgeDays = AgeDays(payee?.OpenedAt, p.At),
@@ -108,10 +108,6 @@ public static class FeatureExtractor
         opened is { } o ? (float)Math.Clamp((at - o).TotalDays, 0, 3650) : 0f;
 
     private static readonly SentPanes Empty = new();
-
-    private static float Count(SentPanes panes, DateTimeOffset at, TimeSpan window) => panes.Count(at, window);
-
-    private static double Sum(SentPanes panes, DateTimeOffset at, TimeSpan window, string currency) => panes.Sum(at, window, currency);
 
     /// <summary>Counterparties whose latest payment is within (at - window, at], to the second.</summary>
     private static float Distinct(Counterparties? seen, DateTimeOffset at, TimeSpan window) =>

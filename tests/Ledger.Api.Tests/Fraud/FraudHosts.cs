@@ -52,18 +52,12 @@ public class FraudHosts : ApiHosts, IAsyncLifetime
         var decided = new List<System.Text.Json.JsonElement>();
         foreach (var id in paymentIds)
         {
-            while (true)
-            {
-                var payment = await (await client.GetAsync($"/v1/payments/{id}")).JsonAsync();
-                if (payment.GetProperty("status").GetString() is not ("pending" or "processing"))
-                {
-                    decided.Add(payment);
-                    break;
-                }
-
-                DateTime.UtcNow.Should().BeBefore(deadline, $"payment {id} should be decided, but it is {payment.GetProperty("status")}");
-                await Task.Delay(20);
-            }
+            var payment = default(System.Text.Json.JsonElement);
+            await Money.MoneyFixtures.EventuallyAsync(
+                async () => (payment = await (await client.GetAsync($"/v1/payments/{id}")).JsonAsync()).GetProperty("status").GetString() is not ("pending" or "processing"),
+                () => $"payment {id} should be decided, but it is {payment.GetProperty("status")}",
+                deadline - DateTime.UtcNow);
+            decided.Add(payment);
         }
 
         return decided;

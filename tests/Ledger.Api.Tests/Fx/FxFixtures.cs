@@ -50,15 +50,8 @@ public static class FxFixtures
     public static ILogger<T> Logger<T>(LogSink sink) => LoggerFactory.Create(b => b.AddProvider(sink)).CreateLogger<T>();
 
     /// <summary>Polls until <paramref name="condition"/> holds, failing after <paramref name="seconds"/>.</summary>
-    public static async Task EventuallyAsync(Func<bool> condition, string because, int seconds = 15)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            DateTime.UtcNow.Should().BeBefore(deadline, because);
-            await Task.Delay(20);
-        }
-    }
+    public static Task EventuallyAsync(Func<bool> condition, string because, int seconds = 15) =>
+        Money.MoneyFixtures.EventuallyAsync(() => Task.FromResult(condition()), () => because, TimeSpan.FromSeconds(seconds));
 }
 
 public sealed class TestEnvironment(string contentRoot) : IHostEnvironment

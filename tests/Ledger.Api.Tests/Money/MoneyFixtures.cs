@@ -58,24 +58,20 @@ public static class MoneyFixtures
     /// settles after the answer), failing after 10 s.</summary>
     public static async Task EventuallyAsync(Func<Task<string>> read, string expected)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        string actual;
-        while ((actual = await read()) != expected)
-        {
-            DateTime.UtcNow.Should().BeBefore(deadline, $"expected {expected}, still {actual}");
-            await Task.Delay(20);
-        }
+        var actual = string.Empty;
+        await EventuallyAsync(async () => (actual = await read()) == expected, () => $"expected {expected}, still {actual}", TimeSpan.FromSeconds(10));
     }
 
-    /// <summary>Polls <paramref name="condition"/> until it holds, failing after <paramref name="seconds"/> with
-    /// <paramref name="because"/> (read at the failure, so it can describe the last state seen).</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, Func<string> because, int seconds = 30)
+    /// <summary>Polls <paramref name="condition"/> every 20 ms until it holds, failing after <paramref name="within"/>
+    /// (30 s by default) with <paramref name="because"/> (read at the failure, so it can describe the last state seen).
+    /// The one polling loop of the API tests.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, Func<string> because, TimeSpan? within = null)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(30));
         while (!await condition())
         {
             DateTime.UtcNow.Should().BeBefore(deadline, because());
-            await Task.Delay(100);
+            await Task.Delay(20);
         }
     }
 
