@@ -242,6 +242,7 @@ public sealed class KafkaBridge(IDocumentStore store, KafkaCluster kafka, ILogge
             BatchCommands =
             {
                 new NpgsqlBatchCommand("select set_config('synchronous_commit', 'off', true)"),
+                new NpgsqlBatchCommand(PlanSettings.GenericIndexPlans),
                 new NpgsqlBatchCommand(
                     $"insert into {_schema}.mt_event_progression (name, last_seq_id, last_updated) values ($1, $2, transaction_timestamp()) " +
                     "on conflict (name) do update set last_seq_id = excluded.last_seq_id, last_updated = excluded.last_updated")
@@ -253,17 +254,30 @@ public sealed class KafkaBridge(IDocumentStore store, KafkaCluster kafka, ILogge
         await batch.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>A page of committed events after <c>$1</c>, up to <c>$2</c>, stored JSON as text.</summary>
+    public static string PageSql(string schema) =>
+        $"select seq_id, id, stream_id, version, type, timestamp, data::text from {schema}.mt_events " +
+        $"where seq_id > $1 and seq_id <= $2 order by seq_id limit {PageSize}";
+
     private sealed record StoredEvent(long Sequence, Guid Id, string StreamId, long Version, string Type, DateTimeOffset Timestamp, string Data);
 
     private async Task<List<StoredEvent>> ReadPageAsync(NpgsqlConnection connection, long after, long final, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand(
-            $"select seq_id, id, stream_id, version, type, timestamp, data::text from {_schema}.mt_events " +
-            $"where seq_id > $1 and seq_id <= $2 order by seq_id limit {PageSize}", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = after });
-        command.Parameters.Add(new NpgsqlParameter { Value = final });
+        // One implicit transaction: the plan settings hold for the read, and go with it (PlanSettings).
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(PlanSettings.GenericIndexPlans),
+                new NpgsqlBatchCommand(PageSql(_schema))
+                {
+                    Parameters = { new NpgsqlParameter { Value = after }, new NpgsqlParameter { Value = final } },
+                },
+            },
+        };
         var page = new List<StoredEvent>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.NextResultAsync(ct);
         while (await reader.ReadAsync(ct))
         {
             page.Add(new StoredEvent(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4),

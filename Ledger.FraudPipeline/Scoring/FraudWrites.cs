@@ -65,6 +65,21 @@ public sealed class FraudWrites(IDocumentStore store)
         return write.Versions;
     }
 
+    /// <summary>Feature documents read at version <c>$3</c> get body <c>$2</c> and version <c>$4</c>, by id <c>$1</c>.</summary>
+    public string UpdateFeaturesSql =>
+        $"update {_features} d set data = t.j, mt_version = t.nv, mt_last_modified = transaction_timestamp() " +
+        "from unnest($1::varchar[], $2::jsonb[], $3::uuid[], $4::uuid[]) as t(i, j, ov, nv) where d.id = t.i and d.mt_version = t.ov";
+
+    /// <summary>New feature documents; one that exists already is left alone (and the batch refused, see ExecuteAsync).</summary>
+    public string InsertFeaturesSql =>
+        $"insert into {_features} (id, data, mt_version, mt_dotnet_type, mt_last_modified) " +
+        "select i, j, v, $4, transaction_timestamp() from unnest($1::varchar[], $2::jsonb[], $3::uuid[]) as t(i, j, v) on conflict (id) do nothing";
+
+    public static string InsertProcessedSql => $"insert into {FraudProcessor.ProcessedTable} (event_id) select unnest($1::uuid[])";
+
+    /// <summary>The analyses' and alerts' upserts.</summary>
+    public IEnumerable<string> UpsertSqls => [Projections.Money.LedgerCommit.UpsertDocumentsSql(_analyses), Projections.Money.LedgerCommit.UpsertDocumentsSql(_alerts)];
+
     /// <summary>Serialises the batch into its statements (no I/O).</summary>
     public PendingWrite Prepare(IReadOnlyCollection<(AccountFeatures Doc, Guid? ReadAt)> features,
         IReadOnlyCollection<FraudAnalysis> analyses, IReadOnlyCollection<FraudAlert> alerts, Guid[] processedEventIds)
@@ -72,18 +87,14 @@ public sealed class FraudWrites(IDocumentStore store)
         var commands = new List<NpgsqlBatchCommand>();
         var updated = features.Where(f => f.ReadAt is not null).Select(f => (f.Doc, f.ReadAt, Version: Guid.CreateVersion7())).ToList();
         var inserted = features.Where(f => f.ReadAt is null).Select(f => (f.Doc, f.ReadAt, Version: Guid.CreateVersion7())).ToList();
-        var update = Add(commands,
-            $"update {_features} d set data = t.j, mt_version = t.nv, mt_last_modified = transaction_timestamp() " +
-            "from unnest($1::varchar[], $2::jsonb[], $3::uuid[], $4::uuid[]) as t(i, j, ov, nv) where d.id = t.i and d.mt_version = t.ov",
+        var update = Add(commands, UpdateFeaturesSql,
             Ids(updated), Json(updated.Select(f => f.Doc)), Param(updated.Select(f => f.ReadAt!.Value).ToArray()), Param(updated.Select(f => f.Version).ToArray()));
-        var insert = Add(commands,
-            $"insert into {_features} (id, data, mt_version, mt_dotnet_type, mt_last_modified) " +
-            "select i, j, v, $4, transaction_timestamp() from unnest($1::varchar[], $2::jsonb[], $3::uuid[]) as t(i, j, v) on conflict (id) do nothing",
+        var insert = Add(commands, InsertFeaturesSql,
             Ids(inserted), Json(inserted.Select(f => f.Doc)), Param(inserted.Select(f => f.Version).ToArray()), Param(typeof(AccountFeatures).FullName));
         Upsert(commands, _analyses, analyses.Select(a => a.Id).ToArray(), analyses, typeof(FraudAnalysis));
         Upsert(commands, _alerts, alerts.Select(a => a.Id).ToArray(), alerts, typeof(FraudAlert));
         // A concurrent duplicate of this batch meets the primary key and the whole transaction fails, to be redone as a repeat.
-        Add(commands, $"insert into {FraudProcessor.ProcessedTable} (event_id) select unnest($1::uuid[])", Param(processedEventIds));
+        Add(commands, InsertProcessedSql, Param(processedEventIds));
         var versions = new Dictionary<string, Guid>(StringComparer.Ordinal);
         foreach (var (doc, _, version) in updated.Concat(inserted))
         {
@@ -98,6 +109,7 @@ public sealed class FraudWrites(IDocumentStore store)
     public async Task ExecuteAsync(NpgsqlConnection connection, PendingWrite write, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(Projections.Store.PlanSettings.GenericIndexPlans));
         foreach (var command in write.Commands)
         {
             batch.BatchCommands.Add(command);

@@ -45,6 +45,23 @@ public class writing_a_scored_batch(batch_write_hosts hosts) : IClassFixture<bat
         await inserted.Should().ThrowAsync<JasperFx.ConcurrencyException>();
     }
 
+    /// <summary>The consumer's write and the bridge's read keep one generic plan each (PlanSettings): by index only,
+    /// whatever the tables' statistics were when it was made.</summary>
+    [Fact]
+    public async Task the_write_and_the_bridge_read_reach_stored_rows_by_index_only()
+    {
+        var store = hosts.Fraud.Services.GetRequiredService<IDocumentStore>();
+        var writes = new FraudWrites(store);
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync();
+        foreach (var sql in new[] { writes.UpdateFeaturesSql, writes.InsertFeaturesSql, FraudWrites.InsertProcessedSql, Ledger.FraudPipeline.Kafka.KafkaBridge.PageSql(Ledger.Projections.Store.LedgerStore.Schema) }
+                     .Concat(writes.UpsertSqls))
+        {
+            var plan = await Ledger.Testing.GenericPlans.ExplainAsync(connection, Ledger.Projections.Store.PlanSettings.GenericIndexPlans, sql);
+            plan.Should().NotContainAny(["Seq Scan", "Hash", "Merge Join", "Materialize"], $"the kept plan must not read or hash whole tables:\n{sql}\n{plan}");
+        }
+    }
+
     [Fact]
     public async Task a_cached_feature_document_another_process_changed_is_read_again_and_no_payment_is_lost()
     {
