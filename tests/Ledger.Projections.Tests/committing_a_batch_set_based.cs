@@ -8,15 +8,18 @@ using Npgsql;
 
 namespace Ledger.Projections.Tests;
 
-public sealed class CommitFixture : IAsyncLifetime
+public class CommitFixture : IAsyncLifetime
 {
+    /// <summary>Each fixture's own database (test classes run in parallel).</summary>
+    protected virtual string Database => nameof(committing_a_batch_set_based);
+
     public DocumentStore Store { get; private set; } = null!;
     public LedgerTables Tables { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         var server = await PostgresServer.InstanceAsync();
-        var connectionString = await server.CreateDatabaseAsync(nameof(committing_a_batch_set_based));
+        var connectionString = await server.CreateDatabaseAsync(Database);
         Store = DocumentStore.For(opts => LedgerStore.Configure(opts, connectionString));
         await Store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         await using var connection = await Open();

@@ -1,26 +1,13 @@
 using Ledger.Projections.Money;
 using Ledger.Projections.Store;
 using Ledger.Testing;
-using Marten;
 
 namespace Ledger.Projections.Tests;
 
-public sealed class EmptyLedgerFixture : IAsyncLifetime
+/// <summary>A ledger database of its own, with every table created and still empty.</summary>
+public sealed class EmptyLedgerFixture : CommitFixture
 {
-    public DocumentStore Store { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        var server = await PostgresServer.InstanceAsync();
-        var connectionString = await server.CreateDatabaseAsync(nameof(planning_the_engine_commit));
-        Store = DocumentStore.For(opts => LedgerStore.Configure(opts, connectionString));
-        await Store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-        await using var connection = Store.Storage.Database.CreateConnection();
-        await connection.OpenAsync();
-        await LedgerSql.EnsureAsync(connection, CancellationToken.None);
-    }
-
-    public async Task DisposeAsync() => await Store.DisposeAsync();
+    protected override string Database => nameof(planning_the_engine_commit);
 }
 
 /// <summary>
@@ -37,7 +24,7 @@ public class planning_the_engine_commit(EmptyLedgerFixture fixture) : IClassFixt
 
     private string Sql(string name)
     {
-        var tables = new LedgerTables(fixture.Store);
+        var tables = fixture.Tables;
         return name switch
         {
             nameof(LedgerTables.StartStreamsSql) => tables.StartStreamsSql,
@@ -57,8 +44,7 @@ public class planning_the_engine_commit(EmptyLedgerFixture fixture) : IClassFixt
     [MemberData(nameof(Hot))]
     public async Task reaches_stored_rows_by_index_only_even_on_an_empty_database(string statement)
     {
-        await using var connection = fixture.Store.Storage.Database.CreateConnection();
-        await connection.OpenAsync();
+        await using var connection = await fixture.Open();
 
         var plan = await GenericPlans.ExplainAsync(connection, PlanSettings.GenericIndexPlans, Sql(statement));
 
