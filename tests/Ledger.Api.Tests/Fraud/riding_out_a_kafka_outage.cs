@@ -56,19 +56,31 @@ public class riding_out_a_kafka_outage(outage_hosts hosts) : IClassFixture<outag
         (await BalanceAsync(alice, payer)).GetProperty("pending").GetString().Should().Be($"{inReview * 3}.00", "only payments waiting for support keep a reserve");
 
         // Nothing lost, nothing reordered per key: every event of these payments is in the topic, and per stream
-        // the first sighting of each version comes in version order.
-        var seen = new Dictionary<string, List<long>>();
-        foreach (var e in hosts.PublishedEvents().Where(e => ids.Contains(e.StreamId)))
-        {
-            (seen.TryGetValue(e.StreamId, out var versions) ? versions : seen[e.StreamId] = []).Add(e.Version);
-        }
-
+        // the first sighting of each version comes in version order. (A decision's own events leave with the
+        // bridge's next page after it commits: wait until the topic holds as many versions as the store.)
         using var connection = new Npgsql.NpgsqlConnection(hosts.ConnectionString);
         await connection.OpenAsync();
+        var storedVersions = new Dictionary<string, List<long>>();
         foreach (var id in ids)
         {
-            var stored = (await Money.LedgerInvariants.RowsAsync(connection, $"select version from ledger.mt_events where stream_id = '{id}' order by version"))
+            storedVersions[id] = (await Money.LedgerInvariants.RowsAsync(connection, $"select version from ledger.mt_events where stream_id = '{id}' order by version"))
                 .Select(r => (long)r[0]).ToList();
+        }
+
+        var seen = new Dictionary<string, List<long>>();
+        await EventuallyAsync(() =>
+        {
+            seen = [];
+            foreach (var e in hosts.PublishedEvents().Where(e => ids.Contains(e.StreamId)))
+            {
+                (seen.TryGetValue(e.StreamId, out var versions) ? versions : seen[e.StreamId] = []).Add(e.Version);
+            }
+
+            return Task.FromResult(ids.All(id => seen.TryGetValue(id, out var v) && v.Distinct().Count() >= storedVersions[id].Count));
+        }, () => "every stored event of these payments should reach the topic", TimeSpan.FromSeconds(30));
+        foreach (var id in ids)
+        {
+            var stored = storedVersions[id];
             seen.Should().ContainKey(id);
             seen[id].Distinct().Should().Equal(stored, $"payment {id}'s events arrive complete and in order");
         }

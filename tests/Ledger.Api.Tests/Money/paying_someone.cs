@@ -87,7 +87,9 @@ public class paying_someone(paying_hosts hosts) : IClassFixture<paying_hosts>
         (await auditor.GetAsync($"/v1/payments/{id}")).StatusCode.Should().Be(HttpStatusCode.OK);
         (await eve.GetAsync($"/v1/payments/{id}")).StatusCode.Should().Be(HttpStatusCode.NotFound);
         (await eve.GetAsync($"/v1/accounts/{payer}/payments")).StatusCode.Should().Be(HttpStatusCode.NotFound);
-        (await (await bob.GetAsync($"/v1/accounts/{payee}/payments?status=completed")).JsonAsync()).GetArrayLength().Should().BeGreaterThan(0);
+        // The payee is in another shard: the payment completes when that shard's credit commits, after the 201.
+        await EventuallyAsync(async () => (await (await bob.GetAsync($"/v1/accounts/{payee}/payments?status=completed")).JsonAsync()).GetArrayLength() > 0,
+            () => "the payee should see the payment among its completed ones", TimeSpan.FromSeconds(10));
     }
 
     [Fact]
