@@ -66,19 +66,16 @@ public sealed class FraudWrites(IDocumentStore store)
     }
 
     /// <summary>Feature documents read at version <c>$3</c> get body <c>$2</c> and version <c>$4</c>, by id <c>$1</c>.</summary>
-    public string UpdateFeaturesSql =>
+    private string UpdateFeaturesSql =>
         $"update {_features} d set data = t.j, mt_version = t.nv, mt_last_modified = transaction_timestamp() " +
         "from unnest($1::varchar[], $2::jsonb[], $3::uuid[], $4::uuid[]) as t(i, j, ov, nv) where d.id = t.i and d.mt_version = t.ov";
 
     /// <summary>New feature documents; one that exists already is left alone (and the batch refused, see ExecuteAsync).</summary>
-    public string InsertFeaturesSql =>
+    private string InsertFeaturesSql =>
         $"insert into {_features} (id, data, mt_version, mt_dotnet_type, mt_last_modified) " +
         "select i, j, v, $4, transaction_timestamp() from unnest($1::varchar[], $2::jsonb[], $3::uuid[]) as t(i, j, v) on conflict (id) do nothing";
 
-    public static string InsertProcessedSql => $"insert into {FraudProcessor.ProcessedTable} (event_id) select unnest($1::uuid[])";
-
-    /// <summary>The analyses' and alerts' upserts.</summary>
-    public IEnumerable<string> UpsertSqls => [Projections.Money.LedgerCommit.UpsertDocumentsSql(_analyses), Projections.Money.LedgerCommit.UpsertDocumentsSql(_alerts)];
+    private static string InsertProcessedSql => $"insert into {FraudProcessor.ProcessedTable} (event_id) select unnest($1::uuid[])";
 
     /// <summary>Serialises the batch into its statements (no I/O).</summary>
     public PendingWrite Prepare(IReadOnlyCollection<(AccountFeatures Doc, Guid? ReadAt)> features,

@@ -18,9 +18,8 @@ public sealed class LedgerCommit
 {
     private readonly LedgerTables _tables;
     private readonly NpgsqlBatch _batch = new();
-    private readonly List<string> _streamIds = [];
-    private readonly List<long> _streamCounts = [];
-    private readonly List<bool> _streamFresh = [];
+    /// <summary>Streams the batch starts, and streams it moves on: each with its count of events in the batch.</summary>
+    private readonly (List<string> Ids, List<long> Counts) _started = ([], []), _continued = ([], []);
     private readonly List<string> _eventStreams = [];
     /// <summary>Per event, how many of its stream's events in this batch follow it: its version is the stream's new
     /// version minus this.</summary>
@@ -49,9 +48,9 @@ public sealed class LedgerCommit
             return;
         }
 
-        _streamIds.Add(id);
-        _streamCounts.Add(events.Count);
-        _streamFresh.Add(fresh);
+        var streams = fresh ? _started : _continued;
+        streams.Ids.Add(id);
+        streams.Counts.Add(events.Count);
         for (var i = 0; i < events.Count; i++)
         {
             var type = events[i].GetType();
@@ -110,18 +109,16 @@ public sealed class LedgerCommit
     /// <summary>Writes everything in one transaction and one round trip; throws (and writes nothing) on any failure.</summary>
     public async Task ExecuteAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        if (_streamIds.Count > 0)
+        if (_eventIds.Count > 0)
         {
-            var fresh = Enumerable.Range(0, _streamIds.Count).Where(i => _streamFresh[i]).ToArray();
-            var continued = Enumerable.Range(0, _streamIds.Count).Where(i => !_streamFresh[i]).ToArray();
-            if (fresh.Length > 0)
+            if (_started.Ids.Count > 0)
             {
-                Add(_tables.StartStreamsSql, Param(fresh.Select(i => _streamIds[i]).ToArray()), Param(fresh.Select(i => _streamCounts[i]).ToArray()));
+                Add(_tables.StartStreamsSql, Param(_started.Ids.ToArray()), Param(_started.Counts.ToArray()));
             }
 
-            if (continued.Length > 0)
+            if (_continued.Ids.Count > 0)
             {
-                Add(_tables.ContinueStreamsSql, Param(continued.Select(i => _streamIds[i]).ToArray()), Param(continued.Select(i => _streamCounts[i]).ToArray()));
+                Add(_tables.ContinueStreamsSql, Param(_continued.Ids.ToArray()), Param(_continued.Counts.ToArray()));
             }
 
             Add(_tables.AppendEventsSql,

@@ -35,6 +35,21 @@ public static partial class GenericPlans
         }
     }
 
+    /// <summary>The statements prepared on this connection's session (Npgsql prepares a statement from its second
+    /// use), with how many of their executions ran on a generic plan and how many were planned anew.</summary>
+    public static async Task<List<(string Statement, long Generic, long Custom)>> PreparedAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand("select statement, generic_plans, custom_plans from pg_prepared_statements", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var prepared = new List<(string, long, long)>();
+        while (await reader.ReadAsync())
+        {
+            prepared.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
+        }
+
+        return prepared;
+    }
+
     private static async Task RunAsync(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);
