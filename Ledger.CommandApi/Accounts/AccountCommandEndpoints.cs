@@ -8,7 +8,6 @@ using Ledger.Projections.Accounts;
 using Ledger.Projections.Privacy;
 using Ledger.Projections.Store;
 using Ledger.ServiceDefaults;
-using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Ledger.CommandApi.Accounts;
@@ -64,7 +63,7 @@ public static class AccountCommandEndpoints
     }
 
     internal static async Task<IResult> Create(
-        CreateAccountRequest body, ClaimsPrincipal user, IDocumentStore store, PiiProtector pii, TimeProvider clock, CancellationToken ct)
+        CreateAccountRequest body, ClaimsPrincipal user, IndexPlannedSessions sessions, PiiProtector pii, TimeProvider clock, CancellationToken ct)
     {
         var actor = user.Actor();
         var errors = AccountRequestValidation.Validate(body, out var username, out var name, out var email, out var status);
@@ -89,7 +88,8 @@ public static class AccountCommandEndpoints
             return Problems.From(error);
         }
 
-        await using var session = store.LightweightSession();
+        await using var planned = await sessions.OpenAsync(ct);
+        var session = planned.Session;
         session.Events.StartStream<AccountState>(id, decision.Events.Cast<object>().ToArray());
         session.Insert(new UsernameClaim { Id = username, AccountId = id });
         session.Insert(pii.Wrap(id, dataKey));
@@ -107,7 +107,7 @@ public static class AccountCommandEndpoints
     }
 
     internal static async Task<IResult> Update(
-        string id, HttpRequest request, ClaimsPrincipal user, IDocumentStore store, PiiProtector pii, TimeProvider clock, LedgerEngine engine, CancellationToken ct)
+        string id, HttpRequest request, ClaimsPrincipal user, IndexPlannedSessions sessions, PiiProtector pii, TimeProvider clock, LedgerEngine engine, CancellationToken ct)
     {
         var actor = user.Actor();
         if (!Ids.LooksLike(Ids.AccountPrefix, id))
@@ -143,17 +143,18 @@ public static class AccountCommandEndpoints
         // A status change (suspend, reactivate, close) must not interleave with money moving on the account: it runs in
         // the account's shard writer, which supplies the closure blockers from the balances it holds.
         return patch.Status is null
-            ? await ApplyUpdateAsync(id, patch, expected, actor, store, pii, clock, [], null, ct)
-            : await engine.RunExclusiveAsync(id, (blockers, fence) => ApplyUpdateAsync(id, patch, expected, actor, store, pii, clock, blockers, fence, ct));
+            ? await ApplyUpdateAsync(id, patch, expected, actor, sessions, pii, clock, [], null, ct)
+            : await engine.RunExclusiveAsync(id, (blockers, fence) => ApplyUpdateAsync(id, patch, expected, actor, sessions, pii, clock, blockers, fence, ct));
     }
 
     private static async Task<IResult> ApplyUpdateAsync(
-        string id, AccountPatch patch, long? expected, Actor actor, IDocumentStore store, PiiProtector pii, TimeProvider clock,
+        string id, AccountPatch patch, long? expected, Actor actor, IndexPlannedSessions sessions, PiiProtector pii, TimeProvider clock,
         IReadOnlyList<string> blockers, ShardFence? fence, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
-            await using var session = store.LightweightSession();
+            await using var planned = await sessions.OpenAsync(ct);
+        var session = planned.Session;
             // One round trip for the stream (with its version, for the optimistic check at commit) and the key.
             var batch = session.CreateBatchQuery();
             var streamTask = batch.Events.FetchForWriting<AccountState>(id);
@@ -224,7 +225,7 @@ public static class AccountCommandEndpoints
     }
 
     internal static async Task<IResult> Delete(
-        string id, HttpRequest request, ClaimsPrincipal user, IDocumentStore store, TimeProvider clock, LedgerEngine engine, CancellationToken ct)
+        string id, HttpRequest request, ClaimsPrincipal user, IndexPlannedSessions sessions, TimeProvider clock, LedgerEngine engine, CancellationToken ct)
     {
         var actor = user.Actor();
         if (!Ids.LooksLike(Ids.AccountPrefix, id))
@@ -237,13 +238,14 @@ public static class AccountCommandEndpoints
             return Problems.Validation("If-Match", "must be an ETag from GET, e.g. \"3\"");
         }
 
-        return await engine.RunExclusiveAsync(id, (blockers, fence) => ApplyDeleteAsync(id, expected, actor, store, clock, blockers, fence, ct));
+        return await engine.RunExclusiveAsync(id, (blockers, fence) => ApplyDeleteAsync(id, expected, actor, sessions, clock, blockers, fence, ct));
     }
 
     private static async Task<IResult> ApplyDeleteAsync(
-        string id, long? expected, Actor actor, IDocumentStore store, TimeProvider clock, IReadOnlyList<string> blockers, ShardFence fence, CancellationToken ct)
+        string id, long? expected, Actor actor, IndexPlannedSessions sessions, TimeProvider clock, IReadOnlyList<string> blockers, ShardFence fence, CancellationToken ct)
     {
-        await using var session = store.LightweightSession();
+        await using var planned = await sessions.OpenAsync(ct);
+        var session = planned.Session;
         var stream = await session.Events.FetchForWriting<AccountState>(id, ct);
         var state = stream.Aggregate;
         if (!CanSee(state, actor))

@@ -23,6 +23,7 @@ public static class MartenRegistration
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();
         more?.Invoke(marten);
+        services.AddSingleton(sp => new IndexPlannedSessions(sp.GetRequiredService<IDocumentStore>(), connectionString));
         services.AddHostedService<LedgerSqlSchema>();
         return services;
     }
