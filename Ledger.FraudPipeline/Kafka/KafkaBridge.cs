@@ -11,7 +11,7 @@ namespace Ledger.FraudPipeline.Kafka;
 /// <summary>
 /// The event store is the outbox (DESIGN step 3): a checkpointed tail of <c>mt_events</c> that publishes committed
 /// events, in global sequence order, to the events topic, and records its position (the progression row
-/// <see cref="ProgressName"/>) only after Kafka has acknowledged the page. Nothing is written twice anywhere: a crash
+/// <see cref="ProgressName"/>) only after Kafka has acknowledged the page — in the next read's transaction, or on a stop. Nothing is written twice anywhere: a crash
 /// between publishing and recording the position only republishes (at least once; consumers deduplicate by event id).
 /// While Kafka is unreachable the page is retried with growing backoff and the position does not move, so payments
 /// keep being accepted and the bridge catches up, in order, when the broker returns.
@@ -128,13 +128,16 @@ public sealed class KafkaBridge(IDocumentStore store, KafkaCluster kafka, ILogge
         }
 
         using var lead = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // The listener outlives the publishing loop on a stop, so the lock is still held while the last position is
+        // recorded; it ends on its own only if its connection (and with it the lock) is lost.
+        using var stopListening = new CancellationTokenSource();
         var listening = Task.Run(async () =>
         {
             try
             {
-                while (!lead.Token.IsCancellationRequested)
+                while (!stopListening.IsCancellationRequested)
                 {
-                    await listener.WaitAsync(lead.Token);
+                    await listener.WaitAsync(stopListening.Token);
                 }
             }
             finally
@@ -149,42 +152,58 @@ public sealed class KafkaBridge(IDocumentStore store, KafkaCluster kafka, ILogge
             await work.OpenAsync(lead.Token);
             var horizon = new SequenceHorizon(_schema, logger);
             var position = await PositionAsync(work, lead.Token);
+            var recorded = position;
             logger.LogInformation("Kafka bridge leading from sequence {Position}.", position);
-            while (!lead.Token.IsCancellationRequested)
+            try
             {
-                var page = await ReadPageAsync(work, position, long.MaxValue, lead.Token);
-                var gapless = GaplessCount(position, page);
-                var more = gapless < page.Count;
-                if (gapless > 0)
+                while (!lead.Token.IsCancellationRequested)
                 {
-                    page.RemoveRange(gapless, page.Count - gapless); // the rest waits until the gap is understood
-                }
-                else if (page.Count > 0)
-                {
-                    // The next number is not visible: drawn by a transaction still open, or abandoned for good. Only
-                    // the horizon tells which; past it, a missing number can no longer appear.
-                    var final = await horizon.FinalSequenceAsync(work, lead.Token);
-                    page = await ReadPageAsync(work, position, final, lead.Token);
-                    more = page.Count > 0; // events committed past the horizon meanwhile are read next, without waiting
-                }
-
-                if (page.Count > 0)
-                {
-                    await _retry.ExecuteAsync(async token => await PublishAsync(page, token), lead.Token);
-                    position = page[^1].Sequence;
-                    await SavePositionAsync(work, position, lead.Token);
-                    var now = DateTimeOffset.UtcNow;
-                    foreach (var e in page)
+                    // The position published so far is recorded by the next read, in its transaction: no round trip of
+                    // its own per page.
+                    var record = position > recorded ? position : (long?)null;
+                    var page = await ReadPageAsync(work, position, long.MaxValue, record, lead.Token);
+                    recorded = record ?? recorded;
+                    var gapless = GaplessCount(position, page);
+                    var more = gapless < page.Count;
+                    if (gapless > 0)
                     {
-                        Lag.Record((now - e.Timestamp).TotalMilliseconds);
+                        page.RemoveRange(gapless, page.Count - gapless); // the rest waits until the gap is understood
+                    }
+                    else if (page.Count > 0)
+                    {
+                        // The next number is not visible: drawn by a transaction still open, or abandoned for good. Only
+                        // the horizon tells which; past it, a missing number can no longer appear.
+                        var final = await horizon.FinalSequenceAsync(work, lead.Token);
+                        page = await ReadPageAsync(work, position, final, null, lead.Token);
+                        more = page.Count > 0; // events committed past the horizon meanwhile are read next, without waiting
                     }
 
-                    Published.Add(page.Count);
-                }
+                    if (page.Count > 0)
+                    {
+                        await _retry.ExecuteAsync(async token => await PublishAsync(page, token), lead.Token);
+                        position = page[^1].Sequence;
+                        var now = DateTimeOffset.UtcNow;
+                        foreach (var e in page)
+                        {
+                            Lag.Record((now - e.Timestamp).TotalMilliseconds);
+                        }
 
-                if (page.Count < PageSize && !more)
+                        Published.Add(page.Count);
+                    }
+
+                    if (page.Count < PageSize && !more)
+                    {
+                        await wake.WaitAsync(IdlePoll, lead.Token);
+                    }
+                }
+            }
+            finally
+            {
+                // A stop hands over exactly: the next leader starts after the last page Kafka acknowledged. Only while
+                // the lock is still ours (the listener still up): a lost lead may already have a successor.
+                if (position > recorded && !listening.IsCompleted)
                 {
-                    await wake.WaitAsync(IdlePoll, lead.Token);
+                    await RecordOnStopAsync(work, position);
                 }
             }
         }
@@ -195,6 +214,7 @@ public sealed class KafkaBridge(IDocumentStore store, KafkaCluster kafka, ILogge
         finally
         {
             lead.Cancel();
+            await stopListening.CancelAsync();
             await listening.ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
@@ -229,29 +249,39 @@ public sealed class KafkaBridge(IDocumentStore store, KafkaCluster kafka, ILogge
     }
 
     /// <summary>
-    /// Records the position without waiting for the WAL flush (<c>synchronous_commit = off</c>, for this transaction
-    /// only: one implicit transaction for the batch). A position lost in a PostgreSQL crash is an older position, from
-    /// which the bridge publishes some events again — the at-least-once every consumer already deduplicates by event
-    /// id — never a skipped event. Waiting for the flush cost each wake a disk sync (~115 a second at 200 payments/s,
-    /// measured with pg_stat_statements: ops/bench/README.md, "WAL and checkpoints").
+    /// The position is recorded without waiting for the WAL flush (<c>synchronous_commit = off</c>, for its transaction
+    /// only). A position lost in a PostgreSQL crash is an older position, from which the bridge publishes some events
+    /// again — the at-least-once every consumer already deduplicates by event id — never a skipped event. Waiting for
+    /// the flush cost each wake a disk sync (~115 a second at 200 payments/s, measured with pg_stat_statements:
+    /// ops/bench/README.md, "WAL and checkpoints"). It never moves back: a leader that lost its lock cannot undo a
+    /// successor's progress.
     /// </summary>
-    private async Task SavePositionAsync(NpgsqlConnection connection, long position, CancellationToken ct)
+    private NpgsqlBatchCommand RecordPosition(long position) => new(
+        $"insert into {_schema}.mt_event_progression (name, last_seq_id, last_updated) values ($1, $2, transaction_timestamp()) " +
+        $"on conflict (name) do update set last_seq_id = greatest({_schema}.mt_event_progression.last_seq_id, excluded.last_seq_id), last_updated = excluded.last_updated")
     {
-        await using var batch = new NpgsqlBatch(connection)
+        Parameters = { new NpgsqlParameter { Value = ProgressName }, new NpgsqlParameter { Value = position } },
+    };
+
+    private const string WithoutWaitingForTheFlush = ", set_config('synchronous_commit', 'off', true)";
+
+    /// <summary>On a stop, records what the last read did not. Best effort: a position not recorded is an older one, from
+    /// which the next leader republishes (consumers deduplicate).</summary>
+    private async Task RecordOnStopAsync(NpgsqlConnection connection, long position)
+    {
+        try
         {
-            BatchCommands =
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await using var batch = new NpgsqlBatch(connection)
             {
-                new NpgsqlBatchCommand("select set_config('synchronous_commit', 'off', true)"),
-                new NpgsqlBatchCommand(PlanSettings.GenericIndexPlans),
-                new NpgsqlBatchCommand(
-                    $"insert into {_schema}.mt_event_progression (name, last_seq_id, last_updated) values ($1, $2, transaction_timestamp()) " +
-                    "on conflict (name) do update set last_seq_id = excluded.last_seq_id, last_updated = excluded.last_updated")
-                {
-                    Parameters = { new NpgsqlParameter { Value = ProgressName }, new NpgsqlParameter { Value = position } },
-                },
-            },
-        };
-        await batch.ExecuteNonQueryAsync(ct);
+                BatchCommands = { new NpgsqlBatchCommand(PlanSettings.GenericIndexPlans + WithoutWaitingForTheFlush), RecordPosition(position) },
+            };
+            await batch.ExecuteNonQueryAsync(timeout.Token);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or InvalidOperationException or TimeoutException)
+        {
+            logger.LogWarning(ex, "The Kafka bridge stopped without recording sequence {Position}; the next leader republishes from the last recorded one.", position);
+        }
     }
 
     /// <summary>A page of committed events after <c>$1</c>, up to <c>$2</c>, stored JSON as text.</summary>
@@ -261,20 +291,27 @@ public sealed class KafkaBridge(IDocumentStore store, KafkaCluster kafka, ILogge
 
     private sealed record StoredEvent(long Sequence, Guid Id, string StreamId, long Version, string Type, DateTimeOffset Timestamp, string Data);
 
-    private async Task<List<StoredEvent>> ReadPageAsync(NpgsqlConnection connection, long after, long final, CancellationToken ct)
+    /// <summary>The events after <paramref name="after"/> up to <paramref name="final"/>; with <paramref name="record"/>,
+    /// the position is recorded in the same round trip and transaction.</summary>
+    private async Task<List<StoredEvent>> ReadPageAsync(NpgsqlConnection connection, long after, long final, long? record, CancellationToken ct)
     {
-        // One implicit transaction: the plan settings hold for the read, and go with it (PlanSettings).
+        // One implicit transaction: the plan settings hold for the read (and the record), and go with it (PlanSettings).
         await using var batch = new NpgsqlBatch(connection)
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand(PlanSettings.GenericIndexPlans),
+                new NpgsqlBatchCommand(record is null ? PlanSettings.GenericIndexPlans : PlanSettings.GenericIndexPlans + WithoutWaitingForTheFlush),
                 new NpgsqlBatchCommand(PageSql(_schema))
                 {
                     Parameters = { new NpgsqlParameter { Value = after }, new NpgsqlParameter { Value = final } },
                 },
             },
         };
+        if (record is { } position)
+        {
+            batch.BatchCommands.Add(RecordPosition(position)); // after the read: its result is the second
+        }
+
         var page = new List<StoredEvent>();
         await using var reader = await batch.ExecuteReaderAsync(ct);
         await reader.NextResultAsync(ct);
@@ -282,6 +319,11 @@ public sealed class KafkaBridge(IDocumentStore store, KafkaCluster kafka, ILogge
         {
             page.Add(new StoredEvent(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4),
                 reader.GetFieldValue<DateTimeOffset>(5), reader.GetString(6)));
+        }
+
+        while (await reader.NextResultAsync(ct))
+        {
+            // the record, if any: its failure surfaces here, not at disposal
         }
 
         return page;

@@ -5,7 +5,6 @@ using Ledger.Projections.Fraud;
 using Ledger.Projections.Money;
 using Ledger.Projections.Store;
 using Marten;
-using Npgsql;
 
 namespace Ledger.FraudPipeline.Scoring;
 
@@ -135,23 +134,20 @@ public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, Dec
             return new PreparedBatch(new ProcessedBatch([], [], 0, 0), null);
         }
 
-        // One connection for the batch's reads (the dedup look-up, the feature documents); the commit takes its own.
+        // One connection for the batch's reads (the dedup look-up with the payments, then the feature documents); the
+        // commit takes its own.
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync(ct);
-        await using var session = store.QuerySession();
-        var done = await AlreadyProcessedAsync(connection, relevant.Select(e => e.EventId).ToArray(), ct);
+        var paymentIds = relevant.Where(e => e.Type == FundsReserved).Select(e => e.StreamId).Distinct().ToArray();
+        var (done, payments) = await _writes.ReadBatchAsync(connection, relevant.Select(e => e.EventId).ToArray(), paymentIds, ct);
         var fresh = relevant.Where(e => !done.Contains(e.EventId)).ToList();
         var repeated = relevant.Where(e => done.Contains(e.EventId) && e.Type == FundsReserved).ToList();
-
-        var paymentIds = relevant.Where(e => e.Type == FundsReserved).Select(e => e.StreamId).Distinct().ToArray();
-        var payments = paymentIds.Length == 0
-            ? new Dictionary<string, PaymentRecord>()
-            : (await session.LoadManyAsync<PaymentRecord>(ct, paymentIds)).ToDictionary(p => p.Id, StringComparer.Ordinal);
 
         var verdicts = new List<Verdict>();
         if (repeated.Count > 0)
         {
             // Already scored: send the stored verdict again (the first send may have been lost with the process).
+            await using var session = store.QuerySession();
             var stored = await session.LoadManyAsync<FraudAnalysis>(ct, repeated.Select(e => FraudAnalysis.IdFor(e.StreamId)).ToArray());
             verdicts.AddRange(stored.Where(a => payments.GetValueOrDefault(a.PaymentId)?.Status == PaymentStatuses.Pending)
                 .Select(a => new Verdict(a.PaymentId, a.PayerAccountId, a.Decision, a.RiskScore, a.Reasons, a.Model, a.ModelVersion)));
@@ -302,18 +298,4 @@ public sealed class FraudProcessor(IDocumentStore store, ScoringParts parts, Dec
 
     private static DateTimeOffset OpenedAt(EventEnvelope e) =>
         e.Data.TryGetProperty("at", out var at) && at.TryGetDateTimeOffset(out var value) ? value : e.Timestamp;
-
-    private static async Task<HashSet<Guid>> AlreadyProcessedAsync(NpgsqlConnection connection, Guid[] ids, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand($"select event_id from {ProcessedTable} where event_id = any($1)", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = ids });
-        var found = new HashSet<Guid>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            found.Add(reader.GetGuid(0));
-        }
-
-        return found;
-    }
 }

@@ -21,6 +21,50 @@ public sealed class FraudWrites(IDocumentStore store)
     private readonly string _features = Table<AccountFeatures>(store);
     private readonly string _analyses = Table<FraudAnalysis>(store);
     private readonly string _alerts = Table<FraudAlert>(store);
+    private readonly string _payments = Table<Projections.Money.PaymentRecord>(store);
+
+    /// <summary>
+    /// A batch's first read, in one round trip on kept plans that reach rows by index only (PlanSettings): which of its
+    /// events were processed already, and the payments they reserve funds for. As two statements, each planned anew, on
+    /// a connection of their own plus a Marten session's, they took longer to plan than to run (pg_stat_statements at
+    /// 200 payments/s: ops/bench/README.md, "Afternoon of 2026-11-26").
+    /// </summary>
+    public async Task<(HashSet<Guid> Processed, Dictionary<string, Projections.Money.PaymentRecord> Payments)> ReadBatchAsync(
+        NpgsqlConnection connection, Guid[] eventIds, string[] paymentIds, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(connection) // one implicit transaction: the settings hold for both reads
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(Projections.Store.PlanSettings.GenericIndexPlans),
+                new NpgsqlBatchCommand(ProcessedSql) { Parameters = { Param(eventIds) } },
+                new NpgsqlBatchCommand(PaymentsSql) { Parameters = { Param(paymentIds) } },
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.NextResultAsync(ct);
+        var processed = new HashSet<Guid>();
+        while (await reader.ReadAsync(ct))
+        {
+            processed.Add(reader.GetGuid(0));
+        }
+
+        await reader.NextResultAsync(ct);
+        var payments = new Dictionary<string, Projections.Money.PaymentRecord>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(ct))
+        {
+            var payment = _serializer.FromJson<Projections.Money.PaymentRecord>(reader, 0);
+            payments[payment.Id] = payment;
+        }
+
+        return (processed, payments);
+    }
+
+    /// <summary>The events of a batch already processed (<c>$1</c>: their ids).</summary>
+    public static string ProcessedSql => $"select event_id from {FraudProcessor.ProcessedTable} where event_id = any($1)";
+
+    /// <summary>Payment documents by id (<c>$1</c>).</summary>
+    public string PaymentsSql => $"select data from {_payments} where id = any($1)";
 
     /// <summary>Feature documents by account id, with the version each was read at.</summary>
     public async Task<Dictionary<string, (AccountFeatures Doc, Guid Version)>> LoadFeaturesAsync(NpgsqlConnection connection, string[] ids, CancellationToken ct)
