@@ -11,8 +11,9 @@ namespace Ledger.FraudPipeline.Kafka;
 /// <summary>
 /// The event store is the outbox (DESIGN step 3): a checkpointed tail of <c>mt_events</c> that publishes committed
 /// events, in global sequence order, to the events topic, and records its position (the progression row
-/// <see cref="ProgressName"/>) only after Kafka has acknowledged the page — in the next read's transaction, or on a stop. Nothing is written twice anywhere: a crash
-/// between publishing and recording the position only republishes (at least once; consumers deduplicate by event id).
+/// <see cref="ProgressName"/>) only after Kafka has acknowledged the page: in the next read's transaction, or on a
+/// stop. Nothing is written twice anywhere: a crash between publishing and recording the position only republishes
+/// (at least once; consumers deduplicate by event id).
 /// While Kafka is unreachable the page is retried with growing backoff and the position does not move, so payments
 /// keep being accepted and the bridge catches up, in order, when the broker returns.
 /// <para>
