@@ -38,11 +38,21 @@ public sealed class IndexPlannedSessions : IAsyncDisposable
         _source = NpgsqlDataSource.Create(ConnectionString(connectionString));
     }
 
+    /// <summary>Connections this pool opens at most, unless the connection string says (Npgsql's default is 100 per
+    /// pool): an account write holds one for a few milliseconds, and a burst waits for one rather than taking
+    /// connections the store's own pool and the other services need from PostgreSQL's <c>max_connections</c>.</summary>
+    public const int DefaultMaxPoolSize = 20;
+
     /// <summary>The store's connection string (tuned as the store's), with this pool's plan settings in place of the
     /// store's <c>force_custom_plan</c> and its own application name, so its backends can be told apart.</summary>
     public static string ConnectionString(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!new[] { "Maximum Pool Size", "Max Pool Size", "MaxPoolSize" }.Any(k => connectionString.Contains(k, StringComparison.OrdinalIgnoreCase)))
+        {
+            builder.MaxPoolSize = DefaultMaxPoolSize;
+        }
+
         builder.Options = string.IsNullOrEmpty(builder.Options) ? Options : $"{builder.Options} {Options}";
         builder.ApplicationName = string.IsNullOrEmpty(builder.ApplicationName) ? "ledger-account-writes" : $"{builder.ApplicationName}-account-writes";
         return LedgerStore.Tune(builder.ConnectionString);

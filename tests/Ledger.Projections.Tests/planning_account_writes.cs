@@ -70,6 +70,15 @@ public class planning_account_writes(AccountWritesFixture fixture) : IClassFixtu
         (await query.LoadAsync<AccountState>(id))!.Version.Should().Be(6, "the account was opened and edited five times");
     }
 
+    [Fact]
+    public void the_pool_starts_its_connections_with_the_settings_and_takes_a_bounded_number_of_them()
+    {
+        var pool = new Npgsql.NpgsqlConnectionStringBuilder(IndexPlannedSessions.ConnectionString("Host=db;Database=ledger"));
+        (pool.Options, pool.MaxPoolSize).Should().Be((IndexPlannedSessions.Options, IndexPlannedSessions.DefaultMaxPoolSize));
+        new Npgsql.NpgsqlConnectionStringBuilder(IndexPlannedSessions.ConnectionString("Host=db;Database=ledger;Maximum Pool Size=7")).MaxPoolSize
+            .Should().Be(7, "a configured pool size is the operator's to keep");
+    }
+
     /// <summary>What the edit endpoint does: the stream and the person's key in one round trip, one event, one save.</summary>
     private static async Task EditAsync(IDocumentSession session, string id, int edit, DateTimeOffset at)
     {
