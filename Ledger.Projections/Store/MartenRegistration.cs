@@ -23,6 +23,8 @@ public static class MartenRegistration
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();
         more?.Invoke(marten);
+        services.AddSingleton<LedgerMartenLogger>();
+        services.ConfigureMarten((sp, opts) => opts.Logger(sp.GetRequiredService<LedgerMartenLogger>()));
         services.AddSingleton(sp => new IndexPlannedSessions(sp.GetRequiredService<IDocumentStore>(), connectionString));
         services.AddHostedService<LedgerSqlSchema>();
         return services;
