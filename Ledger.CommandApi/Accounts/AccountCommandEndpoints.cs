@@ -154,7 +154,7 @@ public static class AccountCommandEndpoints
         for (var attempt = 1; ; attempt++)
         {
             await using var planned = await sessions.OpenAsync(ct);
-        var session = planned.Session;
+            var session = planned.Session;
             // One round trip for the stream (with its version, for the optimistic check at commit) and the key.
             var batch = session.CreateBatchQuery();
             var streamTask = batch.Events.FetchForWriting<AccountState>(id);

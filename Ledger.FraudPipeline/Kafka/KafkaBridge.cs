@@ -264,7 +264,8 @@ public sealed class KafkaBridge(IDocumentStore store, KafkaCluster kafka, ILogge
         Parameters = { new NpgsqlParameter { Value = ProgressName }, new NpgsqlParameter { Value = position } },
     };
 
-    private const string WithoutWaitingForTheFlush = ", set_config('synchronous_commit', 'off', true)";
+    /// <summary>The plan settings, and no wait for the WAL flush: the first statement of a transaction that records.</summary>
+    private static readonly string RecordingSettings = PlanSettings.GenericIndexPlans + ", set_config('synchronous_commit', 'off', true)";
 
     /// <summary>On a stop, records what the last read did not. Best effort: a position not recorded is an older one, from
     /// which the next leader republishes (consumers deduplicate).</summary>
@@ -275,7 +276,7 @@ public sealed class KafkaBridge(IDocumentStore store, KafkaCluster kafka, ILogge
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             await using var batch = new NpgsqlBatch(connection)
             {
-                BatchCommands = { new NpgsqlBatchCommand(PlanSettings.GenericIndexPlans + WithoutWaitingForTheFlush), RecordPosition(position) },
+                BatchCommands = { new NpgsqlBatchCommand(RecordingSettings), RecordPosition(position) },
             };
             await batch.ExecuteNonQueryAsync(timeout.Token);
         }
@@ -301,7 +302,7 @@ public sealed class KafkaBridge(IDocumentStore store, KafkaCluster kafka, ILogge
         {
             BatchCommands =
             {
-                new NpgsqlBatchCommand(record is null ? PlanSettings.GenericIndexPlans : PlanSettings.GenericIndexPlans + WithoutWaitingForTheFlush),
+                new NpgsqlBatchCommand(record is null ? PlanSettings.GenericIndexPlans : RecordingSettings),
                 new NpgsqlBatchCommand(PageSql(_schema))
                 {
                     Parameters = { new NpgsqlParameter { Value = after }, new NpgsqlParameter { Value = final } },

@@ -25,12 +25,9 @@ namespace Ledger.Projections.Store;
 /// </summary>
 public sealed class IndexPlannedSessions : IAsyncDisposable
 {
-    /// <summary>The connection options of this pool: PlanSettings' settings, for the connection's life.</summary>
-    public const string Options =
-        "-c plan_cache_mode=force_generic_plan -c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off";
-
     private readonly IDocumentStore _store;
     private readonly NpgsqlDataSource _source;
+    private long _opened;
 
     public IndexPlannedSessions(IDocumentStore store, string connectionString)
     {
@@ -43,6 +40,9 @@ public sealed class IndexPlannedSessions : IAsyncDisposable
     /// connections the store's own pool and the other services need from PostgreSQL's <c>max_connections</c>.</summary>
     public const int DefaultMaxPoolSize = 20;
 
+    /// <summary>Sessions opened on this pool so far: what shows that the account endpoints write through it.</summary>
+    public long Opened => Interlocked.Read(ref _opened);
+
     /// <summary>The store's connection string (tuned as the store's), with this pool's plan settings in place of the
     /// store's <c>force_custom_plan</c> and its own application name, so its backends can be told apart.</summary>
     public static string ConnectionString(string connectionString)
@@ -53,7 +53,7 @@ public sealed class IndexPlannedSessions : IAsyncDisposable
             builder.MaxPoolSize = DefaultMaxPoolSize;
         }
 
-        builder.Options = string.IsNullOrEmpty(builder.Options) ? Options : $"{builder.Options} {Options}";
+        builder.Options = string.IsNullOrEmpty(builder.Options) ? PlanSettings.ConnectionOptions : $"{builder.Options} {PlanSettings.ConnectionOptions}";
         builder.ApplicationName = string.IsNullOrEmpty(builder.ApplicationName) ? "ledger-account-writes" : $"{builder.ApplicationName}-account-writes";
         return LedgerStore.Tune(builder.ConnectionString);
     }
@@ -67,6 +67,7 @@ public sealed class IndexPlannedSessions : IAsyncDisposable
         {
             await connection.OpenAsync(ct);
             var transaction = await connection.BeginTransactionAsync(ct); // sent with the session's first statement
+            Interlocked.Increment(ref _opened);
             return new IndexPlannedSession(_store.LightweightSession(SessionOptions.ForTransaction(transaction, shouldAutoCommit: true)), connection);
         }
         catch

@@ -30,8 +30,9 @@ public sealed class LedgerMartenLogger(ILogger<LedgerMartenLogger> logger) : IMa
 
     public void LogFailure(NpgsqlCommand command, Exception ex) => Failed(command.CommandText, ex);
 
+    /// <summary>Names the statement that failed (Npgsql says which), not the batch's first.</summary>
     public void LogFailure(NpgsqlBatch batch, Exception ex) =>
-        Failed(batch.BatchCommands.Count > 0 ? batch.BatchCommands[^1].CommandText : string.Empty, ex);
+        Failed((ex as NpgsqlException)?.BatchCommand?.CommandText ?? (batch.BatchCommands.Count > 0 ? batch.BatchCommands[0].CommandText : string.Empty), ex);
 
     public void LogFailure(Exception ex, string message)
     {

@@ -18,12 +18,22 @@ namespace Ledger.Projections.Store;
 /// none joins the batch's rows to each other. Reports and queries keep custom plans, where the data decides the plan.
 /// </para>
 /// The settings are local to the transaction (<c>set_config(..., true)</c>): a pooled connection returns to the pool
-/// without them.
+/// without them. A pool that only ever runs such statements (<see cref="IndexPlannedSessions"/>) starts its
+/// connections with them instead (<see cref="ConnectionOptions"/>).
 /// </summary>
 public static class PlanSettings
 {
+    private static readonly (string Name, string Value)[] Settings =
+    [
+        ("plan_cache_mode", "force_generic_plan"),
+        ("enable_seqscan", "off"),
+        ("enable_hashjoin", "off"),
+        ("enable_mergejoin", "off"),
+    ];
+
     /// <summary>The first statement of a hot write transaction (or of a batch run as one implicit transaction).</summary>
-    public const string GenericIndexPlans =
-        "select set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true), " +
-        "set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)";
+    public static readonly string GenericIndexPlans = "select " + string.Join(", ", Settings.Select(s => $"set_config('{s.Name}', '{s.Value}', true)"));
+
+    /// <summary>The same settings as connection start-up options, for the life of every connection of a pool.</summary>
+    public static readonly string ConnectionOptions = string.Join(" ", Settings.Select(s => $"-c {s.Name}={s.Value}"));
 }

@@ -74,7 +74,7 @@ public class planning_account_writes(AccountWritesFixture fixture) : IClassFixtu
     public void the_pool_starts_its_connections_with_the_settings_and_takes_a_bounded_number_of_them()
     {
         var pool = new Npgsql.NpgsqlConnectionStringBuilder(IndexPlannedSessions.ConnectionString("Host=db;Database=ledger"));
-        (pool.Options, pool.MaxPoolSize).Should().Be((IndexPlannedSessions.Options, IndexPlannedSessions.DefaultMaxPoolSize));
+        (pool.Options, pool.MaxPoolSize).Should().Be((PlanSettings.ConnectionOptions, IndexPlannedSessions.DefaultMaxPoolSize));
         new Npgsql.NpgsqlConnectionStringBuilder(IndexPlannedSessions.ConnectionString("Host=db;Database=ledger;Maximum Pool Size=7")).MaxPoolSize
             .Should().Be(7, "a configured pool size is the operator's to keep");
     }

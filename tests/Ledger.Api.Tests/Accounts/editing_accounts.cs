@@ -166,6 +166,20 @@ public class editing_accounts(editing_accounts_hosts hosts) : IClassFixture<edit
         (await EventTypesAsync(id)).Should().HaveCount(1 + applied, "every 200 is exactly one event; a 412 wrote nothing");
     }
 
+    /// <summary>Opening, editing and erasing an account each write through the account-write pool, whose statements
+    /// keep index-only plans (planning_account_writes checks the pool's plans; this, that the endpoints use it).</summary>
+    [Fact]
+    public async Task opening_editing_and_erasing_write_through_the_index_planned_pool()
+    {
+        var sessions = hosts.Command.Services.GetRequiredService<Ledger.Projections.Store.IndexPlannedSessions>();
+        using var alice = hosts.ClientFor("alice");
+        var before = sessions.Opened;
+        var (id, _) = await AccountFixtures.CreateAsync(alice);
+        (await alice.PatchJsonAsync($"/v1/accounts/{id}", new { name = "Alice Edited" })).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await alice.DeleteAsync($"/v1/accounts/{id}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        (sessions.Opened - before).Should().Be(3, "each of the three writes opens one session on the pool, and nothing else does");
+    }
+
     [Fact]
     public async Task a_lost_race_at_commit_is_not_logged_as_an_error_nor_with_its_values()
     {
