@@ -1,5 +1,11 @@
 using Yarp.ReverseProxy.Configuration;
 
+if (args is ["nginx-config", .. var options])
+{
+    // ops/run renders the embedded front's configuration from the route table below (NginxFront).
+    return NginxFrontCommand.Print(options);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 var command = builder.Configuration["Gateway:CommandApi"] ?? throw new InvalidOperationException("Gateway:CommandApi is not configured.");
 var query = builder.Configuration["Gateway:QueryApi"] ?? throw new InvalidOperationException("Gateway:QueryApi is not configured.");
@@ -48,6 +54,7 @@ app.UseSwaggerUI(o =>
 });
 app.MapReverseProxy();
 app.Run();
+return 0;
 
 /// <summary>Which service answers which request. Reads of views, the audit log (replay included: it only reads) and
 /// analytics go to QueryApi; everything else to CommandApi.</summary>

@@ -5,35 +5,49 @@ namespace Ledger.Api.Tests.Platform;
 
 public class gateway_hosts : ApiHosts;
 
-/// <summary>The embedded default's one URL: real Kestrel sockets for all three hosts, real HTTP between them.</summary>
-public class through_the_gateway(gateway_hosts hosts) : IClassFixture<gateway_hosts>, IAsyncLifetime
+/// <summary>The .NET gateway as the one URL (<c>LEDGER_FRONT=dotnet</c>).</summary>
+public class through_the_gateway(gateway_hosts hosts) : serving_one_url(hosts), IClassFixture<gateway_hosts>
+{
+    protected override Uri OneUrl => GatewayUrl;
+}
+
+/// <summary>The embedded default's one URL: real Kestrel sockets for all three hosts, real HTTP between them; what a
+/// newcomer does through it. Run once per front: the .NET gateway alone, and nginx in front of it
+/// (<see cref="through_the_nginx_front"/>).</summary>
+public abstract class serving_one_url(ApiHosts hosts) : IAsyncLifetime
 {
     private HostFactory<Ledger.CommandApi.Accounts.CreateAccountRequest>? _command;
     private HostFactory<Ledger.QueryApi.Accounts.AccountViewCache>? _query;
     private HostFactory<GatewayRoutes>? _gateway;
     private readonly int _gatewayPort = Ports.Free();
 
-    public Task InitializeAsync()
+    protected ApiHosts Hosts => hosts;
+    protected int CommandPort { get; } = Ports.Free();
+    protected int QueryPort { get; } = Ports.Free();
+    protected Uri GatewayUrl => new($"http://127.0.0.1:{_gatewayPort}");
+
+    /// <summary>Where clients send everything.</summary>
+    protected abstract Uri OneUrl { get; }
+
+    public virtual Task InitializeAsync()
     {
-        var commandPort = Ports.Free();
-        var queryPort = Ports.Free();
         _command = new(hosts.Settings(), "Development", hosts.Logs);
-        _command.UseKestrel(commandPort);
+        _command.UseKestrel(CommandPort);
         _command.StartServer();
         _query = new(hosts.Settings(), "Development", hosts.Logs);
-        _query.UseKestrel(queryPort);
+        _query.UseKestrel(QueryPort);
         _query.StartServer();
         _gateway = new(new Dictionary<string, string?>
         {
-            ["Gateway:CommandApi"] = $"http://127.0.0.1:{commandPort}",
-            ["Gateway:QueryApi"] = $"http://127.0.0.1:{queryPort}",
+            ["Gateway:CommandApi"] = $"http://127.0.0.1:{CommandPort}",
+            ["Gateway:QueryApi"] = $"http://127.0.0.1:{QueryPort}",
         }, "Development", hosts.Logs);
         _gateway.UseKestrel(_gatewayPort);
         _gateway.StartServer();
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await _gateway!.DisposeAsync();
         await _query!.DisposeAsync();
@@ -43,7 +57,7 @@ public class through_the_gateway(gateway_hosts hosts) : IClassFixture<gateway_ho
     [Fact]
     public async Task a_newcomer_creates_reads_edits_and_deletes_an_account_on_one_url()
     {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_gatewayPort}") };
+        using var http = new HttpClient { BaseAddress = OneUrl };
         (await http.GetAsync("/health/ready")).StatusCode.Should().Be(HttpStatusCode.OK);
 
         var tokenResponse = await http.PostAsJsonAsync("/v1/dev/tokens", new { subject = "newcomer", roles = new[] { "customer" } });
@@ -71,7 +85,7 @@ public class through_the_gateway(gateway_hosts hosts) : IClassFixture<gateway_ho
     [Fact]
     public async Task money_moves_and_is_read_back_through_the_one_url()
     {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_gatewayPort}") };
+        using var http = new HttpClient { BaseAddress = OneUrl };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", hosts.Token("gw-payer"));
         var payer = (await (await http.PostAsJsonAsync("/v1/accounts", new { username = AccountFixtures.UniqueUsername("gwpayer"), name = "Payer", email = "p@example.com" })).JsonAsync()).GetProperty("id").GetString();
         var payee = (await (await http.PostAsJsonAsync("/v1/accounts", new { username = AccountFixtures.UniqueUsername("gwpayee"), name = "Payee", email = "q@example.com" })).JsonAsync()).GetProperty("id").GetString();
@@ -109,7 +123,7 @@ public class through_the_gateway(gateway_hosts hosts) : IClassFixture<gateway_ho
     [Fact]
     public async Task swagger_ui_shows_both_services_documents()
     {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_gatewayPort}") };
+        using var http = new HttpClient { BaseAddress = OneUrl };
         (await http.GetAsync("/swagger/index.html")).StatusCode.Should().Be(HttpStatusCode.OK);
         (await http.GetStringAsync("/swagger/command/v1/swagger.json")).Should().Contain("/v1/accounts/{id}");
         (await http.GetStringAsync("/swagger/query/v1/swagger.json")).Should().Contain("/v1/accounts/{id}");
