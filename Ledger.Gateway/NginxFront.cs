@@ -150,20 +150,24 @@ public static class NginxFront
         return $"{uri.Host}:{uri.Port.ToString(CultureInfo.InvariantCulture)}";
     }
 
-    private static string ErrorLocation(int status, string code, string title, string detail, string extra = "") =>
-        $"        location = /_ledger/problem/{status} {{ internal; default_type application/problem+json; {extra}{(extra.Length > 0 ? " " : "")}" +
-        $"return {status} '{Problem(status, code, title, detail)}'; }}";
+    private static string ErrorLocation(int status, string code, string title, string detail, string? header = null) =>
+        $"        location = /_ledger/problem/{status} {{ internal; default_type application/problem+json; " +
+        (header is null ? "" : header + " ") + $"return {status} '{Problem(status, code, title, detail)}'; }}";
 
-    /// <summary>A problem body as the services write it (<c>Problems.TypeUri</c>; this project references none of theirs).</summary>
-    private static string Problem(int status, string code, string title, string detail) =>
-        System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+    /// <summary>A problem body as the services write it (<c>Problems.TypeUri</c>; this project references none of theirs),
+    /// for a single-quoted nginx string: one where nginx would see a variable or the string's end is refused.</summary>
+    private static string Problem(int status, string code, string title, string detail)
+    {
+        var json = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["type"] = "https://ledger.dev/problems/" + code,
             ["title"] = title,
             ["status"] = status,
             ["detail"] = detail,
             ["code"] = code,
-        }).Replace("'", "\\'", StringComparison.Ordinal);
+        });
+        return json.IndexOfAny(['$', '\'', '\\']) < 0 ? json : throw new InvalidOperationException($"Not an nginx-safe body: {json}");
+    }
 }
 
 /// <summary><c>Ledger.Gateway nginx-config --listen host:port --command URL --query URL --gateway URL --work DIR</c>:

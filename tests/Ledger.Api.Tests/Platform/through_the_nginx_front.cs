@@ -175,24 +175,32 @@ public sealed class NginxServer : IDisposable
         process.ErrorDataReceived += (_, e) => errors.AppendLine(e.Data);
         process.BeginErrorReadLine();
         var server = new NginxServer(process, work, port);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
+        try
         {
-            if (process.HasExited)
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (true)
             {
-                throw new InvalidOperationException($"nginx exited with {process.ExitCode}: {errors}");
-            }
+                if (process.HasExited)
+                {
+                    throw new InvalidOperationException($"nginx exited with {process.ExitCode}: {errors}");
+                }
 
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", port);
-                return server;
+                try
+                {
+                    using var probe = new TcpClient();
+                    await probe.ConnectAsync("127.0.0.1", port);
+                    return server;
+                }
+                catch (SocketException) when (DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(20);
+                }
             }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(20);
-            }
+        }
+        catch
+        {
+            server.Dispose(); // a front that never listened leaves neither a process nor its folder behind
+            throw;
         }
     }
 
