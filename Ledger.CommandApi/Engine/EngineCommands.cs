@@ -25,22 +25,41 @@ public abstract class EngineCommand
 
     /// <summary>The account whose shard decides this command.</summary>
     public abstract string RoutingAccount { get; }
+
+    /// <summary>
+    /// Whether an overloaded shard may refuse this command at the door (<see cref="EngineOptions.MaxQueueDelay"/>):
+    /// new money movement a caller asked for, which the caller retries with the same Idempotency-Key. Never the rest
+    /// of a payment already under way (its credit, return, reversal, verdict or deadline), support's decisions, or
+    /// work on an account that is already running: refusing those would leave money reserved longer, not shed load.
+    /// </summary>
+    public virtual bool MayShed => false;
+
+    /// <summary>When the shard queued it (<see cref="System.Diagnostics.Stopwatch"/> ticks): its wait is the shard's load.</summary>
+    internal long QueuedAt { get; set; }
 }
+
+/// <summary>The command's shard is too far behind to take new work (<see cref="EngineOptions.MaxQueueDelay"/>):
+/// nothing was queued, decided or written; the API answers 503 <c>try_again</c> with Retry-After.</summary>
+public sealed class EngineBusyException(int shard, TimeSpan behind)
+    : Exception($"Shard {shard} is {behind.TotalMilliseconds:0} ms behind; new money movement is refused until it catches up.");
 
 public sealed class DepositCommand(Deposit deposit) : EngineCommand
 {
+    public override bool MayShed => true;
     public Deposit Deposit { get; } = deposit;
     public override string RoutingAccount => Deposit.AccountId;
 }
 
 public sealed class WithdrawCommand(Withdraw withdraw) : EngineCommand
 {
+    public override bool MayShed => true;
     public Withdraw Withdraw { get; } = withdraw;
     public override string RoutingAccount => Withdraw.AccountId;
 }
 
 public sealed class PayCommand(Pay pay) : EngineCommand
 {
+    public override bool MayShed => true;
     public Pay Pay { get; } = pay;
     public override string RoutingAccount => Pay.PayerAccountId;
 }
@@ -54,6 +73,7 @@ public sealed class CreditCommand(CreditPayee credit) : EngineCommand
 
 public sealed class ConvertCommand(ConvertFunds convert) : EngineCommand
 {
+    public override bool MayShed => true;
     public ConvertFunds Convert { get; } = convert;
     public override string RoutingAccount => Convert.AccountId;
 }
@@ -69,11 +89,13 @@ public abstract class ProtectionCommand(string paymentId, string payerAccountId,
 
 public sealed class RefundCommand(string paymentId, string payer, string payee, Domain.Protection.RefundPayment refund) : ProtectionCommand(paymentId, payer, payee)
 {
+    public override bool MayShed => true;
     public Domain.Protection.RefundPayment Refund { get; } = refund;
 }
 
 public sealed class OpenDisputeCommand(string paymentId, string payer, string payee, Domain.Protection.OpenDispute open) : ProtectionCommand(paymentId, payer, payee)
 {
+    public override bool MayShed => true;
     public Domain.Protection.OpenDispute Open { get; } = open;
 }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
 using Ledger.Domain.Ledger;
@@ -45,12 +46,62 @@ internal sealed partial class ShardWriter
 
     public int Shard { get; }
 
+    // The shard's load, for admission control (EngineOptions.MaxQueueDelay): commands queued and not yet taken, how
+    // long the last batch taken had waited, and since when the writer has been working on its current batch (0: idle).
+    private int _queued;
+    private long _lastWait;
+    private long _busySince;
+
+    public int Queued => Math.Max(0, Volatile.Read(ref _queued));
+
     public void Enqueue(EngineCommand command)
     {
+        var now = Stopwatch.GetTimestamp();
+        if (command.MayShed && Behind(now) is { } behind)
+        {
+            EngineMetrics.Shed.Add(1);
+            command.Done.TrySetException(new EngineBusyException(Shard, behind));
+            return;
+        }
+
+        command.QueuedAt = now;
+        Interlocked.Increment(ref _queued);
         if (!_queue.Writer.TryWrite(command))
         {
+            Interlocked.Decrement(ref _queued);
             command.Done.TrySetException(new InvalidOperationException("The ledger engine is stopping."));
         }
+    }
+
+    /// <summary>How far behind the shard is, when that is past <see cref="EngineOptions.MaxQueueDelay"/> with commands
+    /// still waiting; null when it keeps up (or the limit is off).</summary>
+    private TimeSpan? Behind(long now)
+    {
+        var limit = _engine.Options.MaxQueueDelay;
+        if (limit <= TimeSpan.Zero || Volatile.Read(ref _queued) == 0)
+        {
+            return null;
+        }
+
+        var busySince = Volatile.Read(ref _busySince);
+        var behind = TimeSpan.FromTicks(Math.Max(
+            Stopwatch.GetElapsedTime(0, Volatile.Read(ref _lastWait)).Ticks,
+            busySince == 0 ? 0 : Stopwatch.GetElapsedTime(busySince, now).Ticks));
+        return behind > limit ? behind : null;
+    }
+
+    /// <summary>The writer took <paramref name="batch"/> (oldest first) and starts on it.</summary>
+    private void Took(List<EngineCommand> batch)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        var now = Stopwatch.GetTimestamp();
+        Interlocked.Add(ref _queued, -batch.Count);
+        Volatile.Write(ref _lastWait, now - batch[0].QueuedAt);
+        Volatile.Write(ref _busySince, now);
     }
 
     public void Complete() => _queue.Writer.TryComplete();
@@ -82,6 +133,7 @@ internal sealed partial class ShardWriter
                 }
             }
 
+            Took(batch);
             try
             {
                 if (batch is [ExclusiveCommand exclusive])
@@ -114,6 +166,7 @@ internal sealed partial class ShardWriter
                 }
             }
 
+            Volatile.Write(ref _busySince, 0);
             batch.Clear();
         }
     }

@@ -131,6 +131,14 @@ public static class MoneyEndpoints
             {
                 outcome = await engine.SubmitAsync(withTicket);
             }
+            catch (EngineBusyException)
+            {
+                // Refused at the door (Engine:MaxQueueDelay): nothing was queued or written, and no idempotency record
+                // exists, so the same key is free for the retry.
+                http.Response.Headers.RetryAfter = "1";
+                return Problems.Create(StatusCodes.Status503ServiceUnavailable, "try_again", "The ledger is busy.",
+                    "The ledger is behind on its work and applied nothing. Retry in a moment with the same Idempotency-Key.");
+            }
             catch (Exception ex) when (ex is ShardMovedException or Npgsql.NpgsqlException or Marten.Exceptions.MartenCommandException or InvalidOperationException)
             {
                 // Not acknowledged. Usually nothing was applied; if the commit's outcome was lost with the connection it
